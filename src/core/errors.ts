@@ -1,0 +1,43 @@
+/**
+ * Typed errors with stable codes. Every failure that reaches a user is one of these:
+ * the message is one line naming the problem, the code is what scripts and tests match.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'SOURCE_CREDENTIALS'
+  | 'UPSTREAM_UNREACHABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_STATUS'
+  | 'UPSTREAM_NOT_JSON'
+  | 'UPSTREAM_TOO_LARGE'
+  | 'DISCOVERY_INVALID'
+  | 'JWKS_INVALID'
+  | 'JWKS_PRIVATE_KEY'
+  | 'JWKS_DUPLICATE_KID'
+  | 'KEY_INVALID'
+  | 'STORE_READ_FAILED'
+  | 'STORE_WRITE_FAILED'
+  | 'STORE_ACCESS_DENIED'
+  | 'PUBLISH_INVALID'
+  | 'PUBLIC_CHECK_FAILED';
+
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isGatewayError(error: unknown, code?: ErrorCode): error is GatewayError {
+  return error instanceof GatewayError && (code === undefined || error.code === code);
+}
+
+/** One line for a log or a terminal, whatever was thrown. */
+export function describeError(error: unknown): string {
+  if (error instanceof GatewayError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

@@ -1,0 +1,62 @@
+/**
+ * The jwks_uri a relying party is told to fetch. kube-apiserver points it at its own,
+ * often private, address unless --service-account-jwks-uri is set; relying parties then
+ * cannot fetch the keys. This module decides what the published document says instead.
+ */
+import { GatewayError } from './errors.js';
+import type { DiscoveryDocument } from './validate.js';
+
+export type JwksUriPolicy = { mode: 'keep' } | { mode: 'auto' } | { mode: 'explicit'; url: string };
+
+export const JWKS_PATH = '/openid/v1/jwks';
+
+export function parseJwksUriPolicy(raw: string, name: string): JwksUriPolicy {
+  if (raw === 'keep' || raw === 'auto') return { mode: raw };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: "${raw}" is not keep, auto or an https URL`);
+  }
+  if (url.protocol !== 'https:') {
+    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: "${raw}" is not an https URL`);
+  }
+  return { mode: 'explicit', url: url.href };
+}
+
+/** `<issuer>/openid/v1/jwks`, tolerating an issuer with a trailing slash. */
+export function defaultJwksUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}${JWKS_PATH}`;
+}
+
+export interface JwksUriDecision {
+  jwksUri: string;
+  /** Set when the upstream value was replaced: the caller warns about it once. */
+  rewrittenFrom?: string;
+}
+
+export function decideJwksUri(discovery: DiscoveryDocument, policy: JwksUriPolicy): JwksUriDecision {
+  const upstream = discovery.jwks_uri;
+  let target: string;
+  switch (policy.mode) {
+    case 'keep':
+      return { jwksUri: upstream };
+    case 'explicit':
+      target = policy.url;
+      break;
+    case 'auto':
+      if (new URL(upstream).origin === new URL(discovery.issuer).origin) return { jwksUri: upstream };
+      target = defaultJwksUri(discovery.issuer);
+      break;
+  }
+  return target === upstream ? { jwksUri: upstream } : { jwksUri: target, rewrittenFrom: upstream };
+}
+
+/** A copy of the document with jwks_uri replaced in place, so member order is kept. */
+export function withJwksUri(discovery: DiscoveryDocument, jwksUri: string): DiscoveryDocument {
+  if (discovery.jwks_uri === jwksUri) return discovery;
+  const copy: Record<string, unknown> = {};
+  for (const [member, value] of Object.entries(discovery))
+    copy[member] = member === 'jwks_uri' ? jwksUri : value;
+  return copy as DiscoveryDocument;
+}

@@ -1,0 +1,105 @@
+/**
+ * Where the issuer documents come from: the Kubernetes API server, reached either the
+ * in-cluster way (mounted token and CA over plain node:https) or through a kubeconfig.
+ */
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { GatewayError } from './errors.js';
+import { getJson } from './http-get.js';
+
+export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+export const JWKS_UPSTREAM_PATH = '/openid/v1/jwks';
+export type UpstreamPath = typeof DISCOVERY_PATH | typeof JWKS_UPSTREAM_PATH;
+
+export interface DocumentSource {
+  /** Fetches one path from the API server and returns the parsed JSON body. */
+  get(path: UpstreamPath): Promise<unknown>;
+  /** For logs: where the documents come from, never a credential. */
+  readonly description: string;
+  close(): void;
+}
+
+export interface SourceOptions {
+  upstreamHost: string;
+  timeoutMs: number;
+  tokenPath: string;
+  /** Empty: trust the system store instead of the cluster CA. */
+  caCertPath: string;
+  /** Set: use this kubeconfig (or `KUBECONFIG`'s list when the value is 'default'). */
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+}
+
+export async function createSource(options: SourceOptions): Promise<DocumentSource> {
+  if (options.kubeconfig) {
+    // Loaded only on this path: the client library costs ~0.7 s and ~70 MiB to import.
+    const { createKubeconfigSource } = await import('./kubeconfig-source.js');
+    return createKubeconfigSource(options);
+  }
+  return new InClusterSource(options);
+}
+
+/** The mounted ServiceAccount token and CA, read on every fetch: projected tokens rotate. */
+export class InClusterSource implements DocumentSource {
+  readonly description: string;
+  private readonly base: URL;
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+
+  constructor(private readonly options: SourceOptions) {
+    this.base = new URL(options.upstreamHost);
+    this.description = `in-cluster ${this.base.origin}`;
+  }
+
+  async get(path: UpstreamPath): Promise<unknown> {
+    const [token, ca] = await Promise.all([this.readToken(), this.readCa()]);
+    return getJson({
+      url: new URL(this.base.href.replace(/\/+$/, '') + path),
+      timeoutMs: this.options.timeoutMs,
+      requestOptions: {
+        agent: this.base.protocol === 'https:' ? this.agent : undefined,
+        ...(ca ? { ca } : {}),
+        headers: { authorization: `Bearer ${token}` },
+      },
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async readToken(): Promise<string> {
+    const path = this.options.tokenPath;
+    let raw: string;
+    try {
+      raw = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new GatewayError(
+        'SOURCE_CREDENTIALS',
+        `cannot read the ServiceAccount token at ${path}: ${code(error)}`,
+      );
+    }
+    // A trailing newline (common when the file was written by hand or by a Secret) is not part of the token.
+    const token = raw.trim();
+    if (token === '')
+      throw new GatewayError('SOURCE_CREDENTIALS', `the ServiceAccount token at ${path} is empty`);
+    return token;
+  }
+
+  private async readCa(): Promise<Buffer | undefined> {
+    const path = this.options.caCertPath;
+    if (path === '') return undefined;
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new GatewayError(
+        'SOURCE_CREDENTIALS',
+        `cannot read the CA certificate at ${path}: ${code(error)}`,
+      );
+    }
+  }
+}
+
+function code(error: unknown): string {
+  const errno = error as NodeJS.ErrnoException;
+  return errno.code ?? errno.message ?? String(error);
+}

@@ -1,0 +1,170 @@
+/**
+ * `serve`: wires the shared core to the cache, handler, metrics and logger, listens,
+ * and shuts down gracefully on SIGTERM/SIGINT.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fetchDiscovery, fetchJwks } from '../core/documents.js';
+import { describeError, isGatewayError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { createSource, type DocumentSource } from '../core/source.js';
+import { RefreshingCache } from './cache.js';
+import type { ServeConfig } from './config.js';
+import { createHandler } from './handler.js';
+import { type DocumentName, GatewayMetrics } from './metrics.js';
+import { ExpiresClock, type PreparedDocument, prepareDocument } from './responses.js';
+
+/** How long in-flight requests get to finish after SIGTERM before connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningGateway {
+  server: http.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: ServeConfig, logger: Logger): Promise<RunningGateway> {
+  const source = await createSource(config.source);
+  let shuttingDown = false;
+
+  const metrics: GatewayMetrics = new GatewayMetrics((document) => {
+    const cache = caches[document];
+    const rendered = cache.value?.rendered;
+    return {
+      fetchedAt: cache.fetchedAt,
+      servingStale: cache.servingStale,
+      ...(rendered?.kind === 'jwks' ? { keyCount: rendered.kids.length } : {}),
+    };
+  });
+
+  let warnedRewrite = '';
+  const load = async (document: DocumentName): Promise<PreparedDocument> => {
+    const rendered =
+      document === 'discovery'
+        ? await fetchDiscovery(source, config.normalize)
+        : await fetchJwks(source, config.normalize);
+    if (rendered.kind === 'discovery' && rendered.jwksUriRewrittenFrom) {
+      const note = `${rendered.jwksUriRewrittenFrom} -> ${rendered.document.jwks_uri}`;
+      if (note !== warnedRewrite) {
+        warnedRewrite = note;
+        logger.warn('jwks_uri is not on the issuer origin; publishing the issuer-relative URL instead', {
+          upstream_jwks_uri: rendered.jwksUriRewrittenFrom,
+          jwks_uri: rendered.document.jwks_uri,
+          hint: 'set --service-account-jwks-uri on the API server, or JWKS_URI=keep to serve it as is',
+        });
+      }
+    }
+    return prepareDocument(rendered, config.clientCacheTtlSeconds);
+  };
+
+  const makeCache = (document: DocumentName) =>
+    new RefreshingCache(() => load(document), {
+      ttlMs: config.cacheTtlMs,
+      maxStaleMs: config.maxStaleMs,
+      onAttempt: ({ ok, durationMs, error }) => {
+        metrics.upstreamDuration.labels({ document }).observe(durationMs / 1000);
+        const result = ok ? 'ok' : isGatewayError(error) ? error.code : 'error';
+        metrics.upstreamFetches.labels({ document, result }).inc();
+      },
+      onStateChange: (state, error) => {
+        if (state === 'failing') {
+          logger.error('upstream fetch failed; serving the last good document while it lasts', {
+            document,
+            error: describeError(error),
+            has_cached: caches[document].value !== undefined,
+          });
+        } else {
+          logger.info('upstream fetch recovered', { document });
+        }
+      },
+    });
+  const caches: Record<DocumentName, RefreshingCache<PreparedDocument>> = {
+    discovery: makeCache('discovery'),
+    jwks: makeCache('jwks'),
+  };
+
+  const handler = createHandler({
+    caches,
+    metrics,
+    logger,
+    expires: new ExpiresClock(config.clientCacheTtlSeconds),
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const server = http.createServer(
+    {
+      // Bounds against slow or idle clients: whole request within 10 s, headers within 5 s.
+      requestTimeout: 10_000,
+      headersTimeout: 5_000,
+      maxHeaderSize: 8 * 1024,
+    },
+    handler,
+  );
+  // Longer than common load balancer idle timeouts (AWS ALB 60 s) so the LB closes first.
+  server.keepAliveTimeout = 65_000;
+  server.maxRequestsPerSocket = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listenPort, config.listenAddr, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info('listening', {
+    address: config.listenAddr,
+    port,
+    upstream: source.description,
+    cache_ttl_seconds: config.cacheTtlMs / 1000,
+    client_cache_ttl_seconds: config.clientCacheTtlSeconds,
+  });
+
+  return {
+    server,
+    port,
+    close: () => {
+      shuttingDown = true;
+      return closeServer(server, source, Object.values(caches));
+    },
+  };
+}
+
+async function closeServer(
+  server: http.Server,
+  source: DocumentSource,
+  caches: RefreshingCache<unknown>[],
+): Promise<void> {
+  for (const cache of caches) cache.stop();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive sockets would hold close() open until their timeout; in-flight ones finish first.
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  await closed;
+  clearTimeout(force);
+  source.close();
+}
+
+export async function runServe(config: ServeConfig): Promise<void> {
+  const logger = createLogger({ format: config.logFormat, level: config.logLevel });
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (error) {
+    logger.error('startup failed', { error: describeError(error) });
+    logger.flush();
+    throw error;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info('shutting down', { signal });
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      gateway.close().then(resolve, resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  logger.info('stopped');
+  logger.flush();
+}
