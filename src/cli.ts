@@ -6,7 +6,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, isGatewayError } from './core/errors.js';
+import { publishCommand } from './publish/command.js';
 import { serveCommand } from './serve/command.js';
+import { verifyCommand } from './verify/command.js';
 
 /** Exit codes: 1 a run that failed, 2 bad usage or configuration. */
 const EXIT_FAILURE = 1;
@@ -17,6 +19,8 @@ async function main(): Promise<void> {
     .scriptName('kube-oidc-gateway')
     .usage('$0 <command> [options]')
     .command(serveCommand)
+    .command(publishCommand)
+    .command(verifyCommand)
     .demandCommand(1, 'name a command: serve, publish or verify')
     .strict()
     .help()
