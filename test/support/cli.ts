@@ -1,0 +1,125 @@
+/**
+ * Runs the built CLI (dist/cli.js) as a child process, the way a user or a pod does.
+ * test/global-setup.ts builds it once before any test file runs.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for a child: the parent's PATH and HOME only, so the developer's KUBECONFIG or AWS_* never leak in. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: cleanEnv(options.env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `CLI ${args.join(' ')} did not exit within ${options.timeoutMs ?? 20_000} ms\n${stdout}\n${stderr}`,
+        ),
+      );
+    }, options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface ServeProcess {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  url: string;
+  /** Every stdout line so far, parsed when it is JSON. */
+  readonly lines: Array<Record<string, unknown>>;
+  readonly stderr: string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `serve` on 127.0.0.1 with a free port and resolves once it logs `listening`. */
+export function startServe(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
+    env: cleanEnv({ LISTEN_ADDR: '127.0.0.1', LISTEN_PORT: '0', ...env }),
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let buffered = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start\n${stderr}`));
+    }, 15_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline = buffered.indexOf('\n');
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          parsed = { raw: line };
+        }
+        lines.push(parsed);
+        if (parsed.msg === 'listening') {
+          clearTimeout(timer);
+          const port = Number(parsed.port);
+          resolve({
+            child,
+            port,
+            url: `http://127.0.0.1:${port}`,
+            lines,
+            get stderr() {
+              return stderr;
+            },
+            exited,
+            stop(signal: NodeJS.Signals = 'SIGTERM') {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before listening\n${stderr}`));
+    });
+  });
+}
