@@ -1,0 +1,69 @@
+/**
+ * verify's flags resolved, the way every command resolves its settings: a malformed value is
+ * a usage error (exit 2) naming the flag. The cluster settings are resolved only when a
+ * check needs the API server, so a stray KUBECONFIG cannot break a plain public check.
+ */
+import { readFile } from 'node:fs/promises';
+import { GatewayError } from '../core/errors.js';
+import { resolveAll } from '../core/settings.js';
+import { resolveSourceSettings } from '../core/source-settings.js';
+import type { VerifyOptions } from './run.js';
+import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS, verifySettings } from './settings.js';
+import type { TokenSpec } from './token.js';
+
+export interface VerifyConfig {
+  options: VerifyOptions;
+  output: 'text' | 'json';
+}
+
+async function readCa(path: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new GatewayError('CONFIG_INVALID', `invalid --ca: cannot read ${path}: ${reason}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new GatewayError('CONFIG_INVALID', `invalid --ca: ${path} holds no PEM certificate`);
+  }
+  return pem;
+}
+
+export async function resolveVerifyConfig(
+  argv: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Promise<VerifyConfig> {
+  const s = resolveAll(verifySettings, argv, env);
+  if (s.issuer === undefined) throw new GatewayError('CONFIG_INVALID', 'missing --issuer');
+  if (s.token !== undefined && s.tokenRequest !== undefined) {
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      'invalid --token-request: give either --token or --token-request',
+    );
+  }
+  if (s.token === '') throw new GatewayError('CONFIG_INVALID', 'invalid --token: empty path');
+  const token: TokenSpec | undefined =
+    s.token !== undefined
+      ? { kind: 'file', path: s.token }
+      : s.tokenRequest !== undefined
+        ? { kind: 'request', serviceAccount: s.tokenRequest }
+        : undefined;
+  const compareCluster = argv['compare-cluster'] === true;
+  const needsCluster = compareCluster || token?.kind === 'request';
+  return {
+    output: s.output ?? 'text',
+    options: {
+      issuer: s.issuer,
+      extraCa: s.ca === undefined ? undefined : await readCa(s.ca),
+      allowPrivate: argv['allow-private'] === true,
+      maxAgeLimitSeconds: s.maxAgeLimit ?? DEFAULT_MAX_AGE_LIMIT_SECONDS,
+      timeoutMs: (s.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+      gcp: argv.gcp === true,
+      compareCluster,
+      token,
+      audience: s.audience,
+      cluster: needsCluster ? resolveSourceSettings(argv, env) : undefined,
+    },
+  };
+}

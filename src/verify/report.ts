@@ -1,0 +1,14 @@
+/** The two output formats: one line per check for people and CI logs, or one JSON document. */
+import { type CheckResult, type CheckStatus, hasFailure } from './result.js';
+
+const LABELS: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
+
+/** `ok|FAIL|warn <check>: <why>`, one line each, newline-terminated. */
+export function formatText(results: readonly CheckResult[]): string {
+  return results.map((r) => `${LABELS[r.status]} ${r.check}: ${r.message}\n`).join('');
+}
+
+export function formatJson(issuer: string, results: readonly CheckResult[]): string {
+  const report = { issuer, ok: !hasFailure(results), checks: results };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}

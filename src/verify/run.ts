@@ -1,0 +1,120 @@
+/**
+ * All checks in order, as a relying party meets them: the issuer it was given, the
+ * discovery document under it, the jwks_uri that names, the JWKS there; then, on request,
+ * the cluster's own documents and a real token. A failed fetch ends only the checks that
+ * need what it would have fetched; every other check still runs and reports.
+ */
+import type { ResolvedSourceSettings } from '../core/source-settings.js';
+import { compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
+import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './documents.js';
+import { fetchPublicDocument } from './fetch-document.js';
+import {
+  checkCacheControl,
+  checkContentType,
+  DISCOVERY_CONTENT_TYPES,
+  JWKS_CONTENT_TYPES,
+} from './headers.js';
+import { type CheckResult, fail } from './result.js';
+import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './settings.js';
+import { checkToken, obtainToken, type TokenSpec } from './token.js';
+import { checkHttps, checkIssuerMatch, checkPublicHost, discoveryUrlOf } from './urls.js';
+
+export interface VerifyOptions {
+  /** The issuer as relying parties are configured with it, byte for byte. */
+  issuer: string;
+  /** PEM of an extra CA to trust for the public fetches, besides the bundled roots. */
+  extraCa?: string | undefined;
+  /** Private, loopback and cluster-internal hosts are a warning instead of a failure. */
+  allowPrivate?: boolean;
+  maxAgeLimitSeconds?: number;
+  timeoutMs?: number;
+  /** Check the JWK members against what GCP's jwksJson accepts. */
+  gcp?: boolean;
+  /** Compare with the API server's documents; needs `cluster`. */
+  compareCluster?: boolean;
+  token?: TokenSpec | undefined;
+  /** Requested for --token-request; required in the token's aud when set. */
+  audience?: string | undefined;
+  /** How to reach the API server, for --compare-cluster and --token-request. */
+  cluster?: ResolvedSourceSettings | undefined;
+}
+
+export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> {
+  const { issuer } = options;
+  const allowPrivate = options.allowPrivate ?? false;
+  const maxAgeLimit = options.maxAgeLimitSeconds ?? DEFAULT_MAX_AGE_LIMIT_SECONDS;
+  const fetchOptions = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000,
+    extraCa: options.extraCa,
+  };
+  const results: CheckResult[] = [];
+
+  results.push(checkHttps('issuer-https', '--issuer', issuer));
+  results.push(checkPublicHost('issuer-public', 'issuer', issuer, allowPrivate));
+
+  const discoveryFetch = await fetchPublicDocument('discovery-fetch', discoveryUrlOf(issuer), fetchOptions);
+  results.push(discoveryFetch.result);
+  const discovery = discoveryFetch.fetched;
+  let jwksJson: unknown;
+  let jwksFetched = false;
+  if (discovery) {
+    const headers = discovery.response.headers;
+    results.push(checkContentType('discovery-content-type', headers, DISCOVERY_CONTENT_TYPES));
+    results.push(checkCacheControl('discovery-cache-control', headers, maxAgeLimit));
+    results.push(checkDiscoveryValid('discovery-valid', discovery.json));
+    const document = (discovery.json ?? {}) as Record<string, unknown>;
+    results.push(checkIssuerMatch('issuer-match', document.issuer, issuer));
+
+    const jwksUri = document.jwks_uri;
+    if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
+      results.push(fail('jwks-uri-https', 'the discovery document has no jwks_uri URL; no keys to fetch'));
+    } else {
+      results.push(checkHttps('jwks-uri-https', 'jwks_uri', jwksUri));
+      results.push(checkPublicHost('jwks-uri-public', 'jwks_uri', jwksUri, allowPrivate));
+      const jwksFetch = await fetchPublicDocument('jwks-fetch', new URL(jwksUri), fetchOptions);
+      results.push(jwksFetch.result);
+      if (jwksFetch.fetched) {
+        const jwks = jwksFetch.fetched;
+        jwksJson = jwks.json;
+        jwksFetched = true;
+        results.push(checkContentType('jwks-content-type', jwks.response.headers, JWKS_CONTENT_TYPES));
+        results.push(checkCacheControl('jwks-cache-control', jwks.response.headers, maxAgeLimit));
+        results.push(checkJwksValid('jwks-valid', jwks.json));
+        pushDefined(results, checkKeyCount('jwks-key-count', jwks.json));
+        if (options.gcp) pushDefined(results, checkGcpMembers('jwks-gcp', jwks.json));
+      }
+    }
+  }
+
+  if (options.compareCluster) {
+    results.push(...(await compareWithCluster(options.cluster, discovery?.json, jwksFetched, jwksJson)));
+  }
+
+  if (options.token) {
+    const obtained = await obtainToken(options.token, options.cluster?.source, options.audience);
+    results.push(obtained.result);
+    if (obtained.token !== undefined && jwksFetched) {
+      results.push(...(await checkToken(obtained.token, issuer, jwksJson, options.audience)));
+    }
+  }
+  return results;
+}
+
+async function compareWithCluster(
+  cluster: ResolvedSourceSettings | undefined,
+  publicDiscovery: unknown,
+  jwksFetched: boolean,
+  publicJwks: unknown,
+): Promise<CheckResult[]> {
+  if (!cluster) return [fail('cluster-fetch', 'no cluster settings to reach the API server')];
+  const { result, documents } = await fetchClusterDocuments(cluster);
+  const results = [result];
+  if (!documents) return results;
+  if (publicDiscovery !== undefined) results.push(compareDiscovery(documents, publicDiscovery, cluster));
+  if (jwksFetched) results.push(compareKeys(documents, publicJwks));
+  return results;
+}
+
+function pushDefined(results: CheckResult[], result: CheckResult | undefined): void {
+  if (result) results.push(result);
+}

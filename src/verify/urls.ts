@@ -1,0 +1,51 @@
+/**
+ * Checks on the two URLs a relying party follows: the issuer it was configured with and
+ * the jwks_uri the discovery document names. Both must be https and reachable from the
+ * internet; `--allow-private` turns the reachability check into a warning for test setups
+ * and relying parties inside the same private network.
+ */
+import { privateHostReason } from './address.js';
+import { type CheckResult, fail, ok, warn } from './result.js';
+
+export function checkHttps(check: string, what: string, value: string): CheckResult {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(check, `${what} "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:') return fail(check, `${what} "${value}" is not https`);
+  return ok(check, `${what} is https`);
+}
+
+export function checkPublicHost(
+  check: string,
+  what: string,
+  value: string,
+  allowPrivate: boolean,
+): CheckResult {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(check, `${what} "${value}" is not a URL`);
+  }
+  const reason = privateHostReason(url.hostname);
+  if (reason === undefined) return ok(check, `${what} host ${url.hostname} is not a private address or name`);
+  const problem = `${what} host ${url.hostname} is ${reason}; relying parties on the internet cannot reach it`;
+  return allowPrivate ? warn(check, `${problem} (allowed by --allow-private)`) : fail(check, problem);
+}
+
+/** Byte for byte: tokens carry `iss` exactly as the document says, and relying parties compare it so. */
+export function checkIssuerMatch(check: string, documentIssuer: unknown, expected: string): CheckResult {
+  if (typeof documentIssuer !== 'string') return fail(check, 'the discovery document has no issuer string');
+  if (documentIssuer === expected) return ok(check, `discovery issuer equals --issuer "${expected}"`);
+  const slashOnly = documentIssuer.replace(/\/+$/, '') === expected.replace(/\/+$/, '');
+  const hint = slashOnly ? ' (they differ only in a trailing slash, which counts)' : '';
+  return fail(check, `discovery issuer "${documentIssuer}" is not --issuer "${expected}"${hint}`);
+}
+
+/** OIDC Discovery 1.0 §4: a terminating slash of the issuer is removed before appending the path. */
+export function discoveryUrlOf(issuer: string): URL {
+  return new URL(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
+}
