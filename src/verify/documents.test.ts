@@ -1,0 +1,74 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { checkGcpMembers, checkJwksValid, checkKeyCount, MAX_JWKS_KEYS } from './documents.js';
+
+function rsaJwk(kid: string): Record<string, unknown> {
+  const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+  return { use: 'sig', kty: 'RSA', kid, alg: 'RS256', n: jwk.n, e: jwk.e };
+}
+
+function ecJwk(kid: string): Record<string, unknown> {
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  return { use: 'sig', kty: 'EC', kid, crv: 'P-256', alg: 'ES256', x: jwk.x, y: jwk.y };
+}
+
+const rsa = rsaJwk('rsa-1');
+const ec = ecJwk('ec-1');
+
+describe('checkJwksValid (the core validation)', () => {
+  it('lists the keys of a valid set', () => {
+    expect(checkJwksValid('c', { keys: [rsa, ec] })).toEqual({
+      check: 'c',
+      status: 'ok',
+      message: '2 public keys: rsa-1 (RSA RS256), ec-1 (EC ES256)',
+    });
+  });
+
+  it.each([
+    ['a private member', { keys: [{ ...rsa, d: 'AQAB' }] }, 'private key material (d)'],
+    ['a duplicate kid', { keys: [rsa, { ...ec, kid: 'rsa-1' }] }, 'kid "rsa-1" appears more than once'],
+    ['an unsupported kty', { keys: [{ ...rsa, kty: 'oct' }] }, 'unsupported kty'],
+    ['an alg that does not fit', { keys: [{ ...ec, alg: 'RS256' }] }, 'does not fit kty EC'],
+    ['no keys', { keys: [] }, '"keys" is empty'],
+  ])('fails on %s', (_, jwks, reason) => {
+    const result = checkJwksValid('c', jwks);
+    expect(result.status).toBe('fail');
+    expect(result.message).toContain(reason);
+  });
+});
+
+describe('checkKeyCount', () => {
+  const keys = (count: number) => ({
+    keys: Array.from({ length: count }, (_, i) => ({ ...ec, kid: `k${i}` })),
+  });
+
+  it(`accepts ${MAX_JWKS_KEYS} keys and refuses one more`, () => {
+    expect(checkKeyCount('c', keys(MAX_JWKS_KEYS))?.status).toBe('ok');
+    expect(checkKeyCount('c', keys(MAX_JWKS_KEYS + 1))).toMatchObject({
+      status: 'fail',
+      message: '101 keys; AWS accepts at most 100',
+    });
+  });
+
+  it('leaves a set without a key list to the validity check', () => {
+    expect(checkKeyCount('c', { keys: 'none' })).toBeUndefined();
+  });
+});
+
+describe('checkGcpMembers', () => {
+  it('accepts what kube-apiserver publishes', () => {
+    expect(checkGcpMembers('c', { keys: [rsa, ec] })?.status).toBe('ok');
+  });
+
+  it.each([
+    ['an x5c chain', { keys: [{ ...rsa, x5c: ['MIIB'] }] }, 'kid rsa-1 has x5c'],
+    ['key_ops', { keys: [{ ...ec, key_ops: ['verify'] }] }, 'kid ec-1 has key_ops'],
+    ['an OKP key', { keys: [{ kty: 'OKP', kid: 'ed', crv: 'Ed25519', x: 'abc' }] }, 'kid ed has kty OKP'],
+    ['use enc', { keys: [{ ...rsa, use: 'enc' }] }, 'kid rsa-1 has use enc'],
+    ['a member beside keys', { keys: [rsa], expires: 1 }, 'besides "keys": expires'],
+  ])('refuses %s', (_, jwks, reason) => {
+    const result = checkGcpMembers('c', jwks);
+    expect(result?.status).toBe('fail');
+    expect(result?.message).toContain(reason);
+  });
+});
