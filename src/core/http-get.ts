@@ -17,7 +17,20 @@ export interface GetJsonOptions {
   maxBytes?: number;
 }
 
-export function getJson(options: GetJsonOptions): Promise<unknown> {
+export async function getJson(options: GetJsonOptions): Promise<unknown> {
+  try {
+    return await getJsonOnce(options);
+  } catch (error) {
+    // A kept-alive socket the server closed meanwhile (an API server restart) fails at
+    // once; like Go's transport, retry an idempotent GET once on a fresh connection.
+    if (error instanceof StaleSocketError) return getJsonOnce(options);
+    throw error;
+  }
+}
+
+class StaleSocketError extends GatewayError {}
+
+function getJsonOnce(options: GetJsonOptions): Promise<unknown> {
   const { url, timeoutMs, requestOptions } = options;
   const maxBytes = options.maxBytes ?? MAX_UPSTREAM_BYTES;
   const transport = url.protocol === 'http:' ? http : https;
@@ -44,7 +57,8 @@ export function getJson(options: GetJsonOptions): Promise<unknown> {
 
     request.on('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code ? `${error.code} ${error.message}` : error.message;
-      finish(new GatewayError('UPSTREAM_UNREACHABLE', `${where}: ${reason}`, { cause: error }));
+      const Failure = request.reusedSocket && !settled ? StaleSocketError : GatewayError;
+      finish(new Failure('UPSTREAM_UNREACHABLE', `${where}: ${reason}`, { cause: error }));
     });
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;

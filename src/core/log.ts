@@ -31,7 +31,8 @@ export function createLogger(options: { format: LogFormat; level: LogLevel; fd?:
   const destination = pino.destination({ dest: options.fd ?? 1, sync: false });
   if (options.format === 'json') {
     const logger = pino(
-      { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+      // Epoch milliseconds: pino's cheapest timestamp, and what log pipelines parse natively.
+      { level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.epochTime },
       destination,
     );
     return {

@@ -1,0 +1,12 @@
+// The baseline `serve` is compared with: a minimal node:http server writing one
+// precomputed buffer with fixed headers. Nothing can be faster in Node on this machine.
+import http from 'node:http';
+
+const body = Buffer.from(process.env.BASELINE_BODY ?? '{}');
+const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
+const server = http.createServer((_request, response) => {
+  response.writeHead(200, headers);
+  response.end(body);
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('listening'));

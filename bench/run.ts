@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: prints figures and ratios against same-run baselines.
+ * Environment: BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 3),
+ * BENCH_CONNECTIONS (default 64), BENCH_NODE_OPTIONS (the gateway's V8 flags, default
+ * the image's).
+ */
+import { benchServe } from './serve.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const nodeOptions = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=1 --max-old-space-size=48';
+
+const results: boolean[] = [];
+results.push(await benchServe({ connections, seconds, rounds, nodeOptions }));
+console.log(results.every(Boolean) ? 'bench: all goals met' : 'bench: some goals NOT met');
