@@ -1,0 +1,491 @@
+/**
+ * verify's checks against crafted public setups: a small HTTPS server (test CA) serves chosen
+ * bytes and headers as a bucket or a web server would, and the API-server stand-in plays the
+ * cluster (same issuer) for --compare-cluster and --token-request. Each check is shown failing
+ * on its own crafted case and passing on a correct setup.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
+import type { ResolvedSourceSettings } from '../src/core/source-settings.js';
+import type { CheckResult } from '../src/verify/result.js';
+import { runChecks, type VerifyOptions } from '../src/verify/run.js';
+import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
+import { createTestPki, type TestPki } from './support/pki.js';
+
+interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** A public web server that answers each path with exactly the reply set for it, anonymously. */
+interface PublicServer {
+  base: string;
+  routes: Map<string, Reply>;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+async function startPublicServer(pki: TestPki): Promise<PublicServer> {
+  const routes = new Map<string, Reply>();
+  const requests: string[] = [];
+  const server: Server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
+    const path = new URL(req.url ?? '/', 'https://public').pathname;
+    requests.push(`${req.method} ${path}${req.headers.authorization ? ' (with credentials)' : ''}`);
+    const reply = routes.get(path) ?? {
+      status: 404,
+      headers: { 'content-type': 'application/xml' },
+      body: '<Error/>',
+    };
+    res.writeHead(reply.status ?? 200, reply.headers ?? {});
+    res.end(reply.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `https://127.0.0.1:${port}`,
+    routes,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const GOOD_HEADERS = { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' };
+const NORMALIZE = { pretty: true, jwksUri: { mode: 'auto' as const } };
+
+let workdir: string;
+let pki: TestPki;
+let site: PublicServer;
+let apiserver: ApiServerStandIn;
+let issuer: string;
+let discoveryPath: string;
+let jwksPath: string;
+let clusterToken: string;
+let originalKeys: KeyObject[];
+let cluster: ResolvedSourceSettings;
+
+/** What `publish` would write for the cluster's current documents, served the way it would be. */
+function publish(overrides: { discovery?: Reply; jwks?: Reply } = {}): void {
+  const discovery = normalizeDiscovery(JSON.parse(apiserver.discoveryJson()), NORMALIZE);
+  const jwks = normalizeJwks(JSON.parse(apiserver.jwksJson()), NORMALIZE);
+  site.routes.clear();
+  site.routes.set(discoveryPath, { headers: GOOD_HEADERS, body: discovery.body, ...overrides.discovery });
+  site.routes.set(jwksPath, { headers: GOOD_HEADERS, body: jwks.body, ...overrides.jwks });
+}
+
+function options(extra: Partial<VerifyOptions> = {}): VerifyOptions {
+  return { issuer, extraCa: pki.caCertPem, allowPrivate: true, timeoutMs: 5000, cluster, ...extra };
+}
+
+function result(results: CheckResult[], check: string): CheckResult {
+  const found = results.find((r) => r.check === check);
+  if (!found) throw new Error(`no ${check} in ${JSON.stringify(results, null, 2)}`);
+  return found;
+}
+
+/** The checks that failed, by name. */
+function failed(results: CheckResult[]): string[] {
+  return results.filter((r) => r.status === 'fail').map((r) => r.check);
+}
+
+async function tokenFile(token: string): Promise<string> {
+  const path = join(workdir, `token-${randomToken().slice(0, 8)}`);
+  await writeFile(path, `${token}\n`);
+  return path;
+}
+
+beforeAll(async () => {
+  workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-verify-'));
+  pki = await createTestPki();
+  site = await startPublicServer(pki);
+  // The issuer is a path under the public server, as with a bucket: https://host/<bucket>/<prefix>.
+  issuer = `${site.base}/oidc/cluster-a`;
+  discoveryPath = '/oidc/cluster-a/.well-known/openid-configuration';
+  jwksPath = '/oidc/cluster-a/openid/v1/jwks';
+  clusterToken = randomToken();
+  // kube-apiserver with --service-account-issuer set to the public URL and its own (private) jwks_uri.
+  apiserver = await startApiServer({ issuer, pki, tokens: [clusterToken] });
+  originalKeys = apiserver.keys.map((k) => k.privateKey);
+  const tokenPath = join(workdir, 'cluster-token');
+  await writeFile(tokenPath, `${clusterToken}\n`);
+  cluster = {
+    source: {
+      upstreamHost: apiserver.url,
+      timeoutMs: 5000,
+      tokenPath,
+      caCertPath: pki.caCertPath,
+      kubeconfig: undefined,
+      context: undefined,
+    },
+    normalize: NORMALIZE,
+  };
+});
+
+afterAll(async () => {
+  await site?.close();
+  await apiserver?.close();
+  await pki?.cleanup();
+  await rm(workdir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  apiserver.setKeys(originalKeys);
+  publish();
+  site.requests.length = 0;
+});
+
+describe('a correct setup', () => {
+  it('passes every check, in the order a relying party meets them, fetching anonymously', async () => {
+    const results = await runChecks(
+      options({
+        compareCluster: true,
+        gcp: true,
+        token: { kind: 'request', serviceAccount: { namespace: 'ci', name: 'verifier' } },
+        audience: 'sts.amazonaws.com',
+      }),
+    );
+    expect(failed(results)).toEqual([]);
+    expect(results.map((r) => `${r.status} ${r.check}`)).toEqual([
+      'ok issuer-https',
+      'warn issuer-public',
+      'ok discovery-fetch',
+      'ok discovery-content-type',
+      'ok discovery-cache-control',
+      'ok discovery-valid',
+      'ok issuer-match',
+      'ok jwks-uri-https',
+      'warn jwks-uri-public',
+      'ok jwks-fetch',
+      'ok jwks-content-type',
+      'ok jwks-cache-control',
+      'ok jwks-valid',
+      'ok jwks-key-count',
+      'ok jwks-gcp',
+      'ok cluster-fetch',
+      'ok cluster-discovery',
+      'ok cluster-keys',
+      'ok token-request',
+      'ok token-issuer',
+      'ok token-signature',
+      'ok token-audience',
+    ]);
+    expect(result(results, 'token-signature').message).toContain(apiserver.keys[0]?.kid);
+    // Exactly the two documents, without credentials, as AWS STS or GCP would fetch them.
+    expect(site.requests).toEqual([`GET ${discoveryPath}`, `GET ${jwksPath}`]);
+    // The TokenRequest went to the stand-in for the named ServiceAccount.
+    expect(apiserver.count('/api/v1/namespaces/ci/serviceaccounts/verifier/token')).toBe(1);
+  });
+
+  it('accepts a token file issued by the cluster, and the JWKS content type kube-apiserver uses', async () => {
+    publish({ jwks: { headers: { ...GOOD_HEADERS, 'content-type': 'application/jwk-set+json' } } });
+    const token = await apiserver.mintToken({ namespace: 'default', name: 'app' });
+    const results = await runChecks(options({ token: { kind: 'file', path: await tokenFile(token) } }));
+    expect(failed(results)).toEqual([]);
+    expect(result(results, 'token-read').status).toBe('ok');
+    expect(result(results, 'token-signature').status).toBe('ok');
+  });
+});
+
+describe('issuer', () => {
+  it('fails on a trailing-slash mismatch, byte for byte', async () => {
+    const results = await runChecks(options({ issuer: `${issuer}/` }));
+    // The discovery URL is the same either way (OIDC Discovery drops the slash), the issuer is not.
+    expect(result(results, 'discovery-fetch').status).toBe('ok');
+    expect(failed(results)).toEqual(['issuer-match']);
+    expect(result(results, 'issuer-match').message).toBe(
+      `discovery issuer "${issuer}" is not --issuer "${issuer}/" (they differ only in a trailing slash, which counts)`,
+    );
+  });
+
+  it('fails on a token whose iss is not the issuer', async () => {
+    const signer = apiserver.keys[0];
+    if (!signer) throw new Error('no key');
+    const token = await new SignJWT({ iss: `${issuer}/`, sub: 'system:serviceaccount:default:app' })
+      .setProtectedHeader({ alg: signer.alg, kid: signer.kid })
+      .sign(signer.privateKey);
+    const results = await runChecks(options({ token: { kind: 'file', path: await tokenFile(token) } }));
+    expect(failed(results)).toEqual(['token-issuer']);
+    expect(result(results, 'token-signature').status).toBe('ok');
+  });
+
+  it('fails an http issuer', async () => {
+    const results = await runChecks(options({ issuer: 'http://127.0.0.1:9/oidc', timeoutMs: 1000 }));
+    expect(result(results, 'issuer-https')).toMatchObject({ status: 'fail' });
+    expect(result(results, 'issuer-https').message).toContain('is not https');
+  });
+});
+
+describe('private addresses', () => {
+  it('fails a jwks_uri that only resolves inside the cluster, and the loopback issuer, without --allow-private', async () => {
+    const discovery = JSON.parse(apiserver.discoveryJson());
+    // kube-apiserver's default: its own in-cluster address (kept with --jwks-uri keep).
+    discovery.jwks_uri = 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks';
+    publish({ discovery: { headers: GOOD_HEADERS, body: JSON.stringify(discovery) } });
+    const results = await runChecks(options({ allowPrivate: false, timeoutMs: 3000 }));
+    expect(result(results, 'jwks-uri-public')).toEqual({
+      check: 'jwks-uri-public',
+      status: 'fail',
+      message:
+        'jwks_uri host kubernetes.default.svc.cluster.local is a cluster-internal name (.cluster.local); ' +
+        'relying parties on the internet cannot reach it',
+    });
+    expect(result(results, 'issuer-public').message).toContain('127.0.0.1 is a loopback address');
+    expect(failed(results)).toEqual(['issuer-public', 'jwks-uri-public', 'jwks-fetch']);
+  });
+
+  it('turns them into warnings with --allow-private', async () => {
+    const results = await runChecks(options({ allowPrivate: true }));
+    expect(result(results, 'issuer-public').status).toBe('warn');
+    expect(result(results, 'jwks-uri-public')).toMatchObject({ status: 'warn' });
+    expect(result(results, 'jwks-uri-public').message).toContain('(allowed by --allow-private)');
+    expect(failed(results)).toEqual([]);
+  });
+});
+
+describe('fetching', () => {
+  it('fails a redirect on the discovery document instead of following it', async () => {
+    site.routes.set(discoveryPath, {
+      status: 302,
+      headers: { location: `${issuer}/elsewhere/openid-configuration` },
+    });
+    site.routes.set(`${issuer}/elsewhere/openid-configuration`, { headers: GOOD_HEADERS, body: '{}' });
+    const results = await runChecks(options());
+    expect(result(results, 'discovery-fetch').message).toBe(
+      `${issuer}/.well-known/openid-configuration: HTTP 302 redirect to ${issuer}/elsewhere/openid-configuration; ` +
+        'relying parties do not follow redirects',
+    );
+    expect(failed(results)).toEqual(['discovery-fetch']);
+    // Nothing after the discovery document can be checked, and nothing else was fetched.
+    expect(results.map((r) => r.check)).toEqual(['issuer-https', 'issuer-public', 'discovery-fetch']);
+    expect(site.requests).toEqual([`GET ${discoveryPath}`]);
+  });
+
+  it('fails a redirect on the JWKS', async () => {
+    publish({ jwks: { status: 301, headers: { location: 'https://example.com/jwks' } } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['jwks-fetch']);
+    expect(result(results, 'jwks-fetch').message).toContain('HTTP 301 redirect to https://example.com/jwks');
+  });
+
+  it('fails a missing JWKS object and a body that is not JSON', async () => {
+    site.routes.delete(jwksPath);
+    expect(failed(await runChecks(options()))).toEqual(['jwks-fetch']);
+    publish({ discovery: { headers: { 'content-type': 'text/html' }, body: '<html>Sign in</html>' } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['discovery-fetch']);
+    expect(result(results, 'discovery-fetch').message).toContain('HTTP 200 but the body is not valid JSON');
+  });
+
+  it('fails when the server certificate is not trusted (no --ca)', async () => {
+    const results = await runChecks(options({ extraCa: undefined }));
+    expect(failed(results)).toEqual(['discovery-fetch']);
+    expect(result(results, 'discovery-fetch').message).toMatch(/certificate/i);
+  });
+});
+
+describe('headers', () => {
+  it('fails a wrong content type', async () => {
+    publish({ jwks: { headers: { ...GOOD_HEADERS, 'content-type': 'binary/octet-stream' } } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['jwks-content-type']);
+    expect(result(results, 'jwks-content-type').message).toBe(
+      '"binary/octet-stream" is not application/json or application/jwk-set+json',
+    );
+  });
+
+  it('fails no-cache', async () => {
+    publish({ discovery: { headers: { ...GOOD_HEADERS, 'cache-control': 'no-cache' } } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['discovery-cache-control']);
+    expect(result(results, 'discovery-cache-control').message).toBe('"no-cache" forbids caching (no-cache)');
+  });
+
+  it('fails a max-age over --max-age-limit and a missing Cache-Control', async () => {
+    publish({ jwks: { headers: { 'content-type': 'application/json' } } });
+    const results = await runChecks(options({ maxAgeLimitSeconds: 60 }));
+    expect(failed(results)).toEqual(['discovery-cache-control', 'jwks-cache-control']);
+    expect(result(results, 'discovery-cache-control').message).toContain(
+      'max-age 300 s is over the limit of 60 s',
+    );
+    expect(result(results, 'jwks-cache-control').message).toContain('no Cache-Control header');
+  });
+});
+
+describe('documents', () => {
+  it('fails a JWKS carrying a private key member, through the core validation', async () => {
+    const jwks = JSON.parse(apiserver.jwksJson());
+    jwks.keys[0].d = 'c2VjcmV0';
+    publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['jwks-valid']);
+    expect(result(results, 'jwks-valid').message).toContain('carries private key material (d)');
+  });
+
+  it('fails more than 100 keys', async () => {
+    const jwks = JSON.parse(apiserver.jwksJson());
+    const [rsa] = jwks.keys;
+    jwks.keys = Array.from({ length: 101 }, (_, i) => ({ ...rsa, kid: `kid-${i}` }));
+    publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
+    const results = await runChecks(options());
+    expect(failed(results)).toEqual(['jwks-key-count']);
+  });
+
+  it('fails members GCP does not accept, only with --gcp', async () => {
+    const jwks = JSON.parse(apiserver.jwksJson());
+    jwks.keys[0].x5t = 'AAAA';
+    publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
+    expect(failed(await runChecks(options()))).toEqual([]);
+    const results = await runChecks(options({ gcp: true }));
+    expect(failed(results)).toEqual(['jwks-gcp']);
+    expect(result(results, 'jwks-gcp').message).toContain(`kid ${jwks.keys[0].kid} has x5t`);
+  });
+});
+
+describe('--compare-cluster', () => {
+  it('fails when a key the cluster serves is missing from the public JWKS', async () => {
+    const added = apiserver.addKey('EC');
+    const results = await runChecks(options({ compareCluster: true }));
+    expect(failed(results)).toEqual(['cluster-keys']);
+    expect(result(results, 'cluster-keys').message).toContain(`not published: ${added.kid}`);
+  });
+
+  it('reports, without failing, published keys the cluster no longer serves', async () => {
+    const retained = apiserver.keys[1];
+    if (!retained) throw new Error('no second key');
+    const jwksBefore = normalizeJwks(JSON.parse(apiserver.jwksJson()), NORMALIZE).body;
+    apiserver.removeKey(retained.kid);
+    // As publish leaves it: discovery from the cluster now, JWKS still holding the rotated-out key.
+    publish({ jwks: { headers: GOOD_HEADERS, body: jwksBefore } });
+    const results = await runChecks(options({ compareCluster: true }));
+    expect(failed(results)).toEqual([]);
+    expect(result(results, 'cluster-keys').message).toBe(
+      `all 1 cluster keys are published; 1 more published key(s) the cluster no longer serves: ${retained.kid}`,
+    );
+  });
+
+  it('fails a key published under the cluster’s kid with other key material', async () => {
+    const jwks = JSON.parse(apiserver.jwksJson());
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    jwks.keys[0].n = other.n;
+    publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
+    const results = await runChecks(options({ compareCluster: true }));
+    expect(failed(results)).toEqual(['cluster-keys']);
+    expect(result(results, 'cluster-keys').message).toContain('published with different key material');
+  });
+
+  it('compares the discovery document after the same normalization', async () => {
+    // Compact instead of pretty: the same document once normalized.
+    const compact = normalizeDiscovery(JSON.parse(apiserver.discoveryJson()), {
+      ...NORMALIZE,
+      pretty: false,
+    });
+    publish({ discovery: { headers: GOOD_HEADERS, body: compact.body } });
+    expect(failed(await runChecks(options({ compareCluster: true })))).toEqual([]);
+
+    const stale = JSON.parse(compact.body.toString());
+    stale.id_token_signing_alg_values_supported = ['RS256'];
+    publish({ discovery: { headers: GOOD_HEADERS, body: JSON.stringify(stale) } });
+    const results = await runChecks(options({ compareCluster: true }));
+    expect(failed(results)).toEqual(['cluster-discovery']);
+    expect(result(results, 'cluster-discovery').message).toContain(
+      'id_token_signing_alg_values_supported: public ["RS256"], cluster ["ES256","RS256"]',
+    );
+  });
+
+  it('fails when the cluster cannot be reached', async () => {
+    const unreachable = { ...cluster, source: { ...cluster.source, upstreamHost: 'https://127.0.0.1:9' } };
+    const results = await runChecks(options({ compareCluster: true, cluster: unreachable }));
+    expect(failed(results)).toEqual(['cluster-fetch']);
+    expect(result(results, 'cluster-fetch').message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('tokens', () => {
+  it('fails a token signed by a key that is not published', async () => {
+    const unpublished = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const token = await apiserver.mintToken({ namespace: 'default', name: 'app', signWith: unpublished });
+    const results = await runChecks(options({ token: { kind: 'file', path: await tokenFile(token) } }));
+    expect(failed(results)).toEqual(['token-signature']);
+    expect(result(results, 'token-signature').message).toContain(
+      'it was signed by a key that is not published',
+    );
+    expect(result(results, 'token-issuer').status).toBe('ok');
+  });
+
+  it('fails a token from a key the cluster signs with but that is not published yet', async () => {
+    const added = apiserver.addKey('RSA');
+    const token = await apiserver.mintToken({ namespace: 'default', name: 'app', signWith: added.kid });
+    const results = await runChecks(
+      options({ compareCluster: true, token: { kind: 'file', path: await tokenFile(token) } }),
+    );
+    expect(failed(results)).toEqual(['cluster-keys', 'token-signature']);
+  });
+
+  it('fails a token without the --audience', async () => {
+    const token = await apiserver.mintToken({ namespace: 'default', name: 'app' });
+    const results = await runChecks(
+      options({ token: { kind: 'file', path: await tokenFile(token) }, audience: 'sts.amazonaws.com' }),
+    );
+    expect(failed(results)).toEqual(['token-audience']);
+  });
+
+  it('fails an unreadable token file and a refused TokenRequest', async () => {
+    const missing = await runChecks(options({ token: { kind: 'file', path: join(workdir, 'nope') } }));
+    expect(failed(missing)).toEqual(['token-read']);
+    expect(result(missing, 'token-read').message).toContain('ENOENT');
+
+    const wrongToken = join(workdir, 'wrong-token');
+    await writeFile(wrongToken, 'not-a-known-token');
+    const refused = await runChecks(
+      options({
+        token: { kind: 'request', serviceAccount: { namespace: 'ci', name: 'verifier' } },
+        cluster: { ...cluster, source: { ...cluster.source, tokenPath: wrongToken } },
+      }),
+    );
+    expect(failed(refused)).toEqual(['token-request']);
+    expect(result(refused, 'token-request').message).toContain(
+      'TokenRequest for ci/verifier failed: HTTP 401',
+    );
+  });
+
+  it('mints through a kubeconfig too', async () => {
+    const kubeconfig = join(workdir, 'kubeconfig.yaml');
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: test\n  cluster:\n    server: ${apiserver.url}\n    certificate-authority: ${pki.caCertPath}`,
+        `users:\n- name: ci\n  user:\n    token: ${clusterToken}`,
+        'contexts:\n- name: test\n  context:\n    cluster: test\n    user: ci',
+        'current-context: test',
+        '',
+      ].join('\n'),
+    );
+    const viaKubeconfig = {
+      ...cluster,
+      source: { ...cluster.source, kubeconfig, upstreamHost: 'https://unused' },
+    };
+    const results = await runChecks(
+      options({
+        cluster: viaKubeconfig,
+        compareCluster: true,
+        token: { kind: 'request', serviceAccount: { namespace: 'ci', name: 'verifier' } },
+      }),
+    );
+    expect(failed(results)).toEqual([]);
+    expect(result(results, 'cluster-fetch').message).toContain('kubeconfig context "test"');
+    expect(result(results, 'token-signature').status).toBe('ok');
+  });
+});
