@@ -1,0 +1,147 @@
+/**
+ * `verify` through the built CLI as a child process: exit codes (0 pass, 1 fail, 2 usage),
+ * the one-line-per-check text output and --output json, against a bucket on the S3 test
+ * server over HTTPS (the documents are put there with the SDK, as a hand-made setup would
+ * be), with the API-server stand-in as the cluster for --token-request and --compare-cluster.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
+import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
+import { runCli } from './support/cli.js';
+import { createTestPki, type TestPki } from './support/pki.js';
+import { type S3TestServer, startS3Server } from './support/s3-server.js';
+
+const BUCKET = 'test-bucket';
+const PREFIX = 'cluster-a';
+const LINE = /^(ok|FAIL|warn) [a-z-]+: .+$/;
+
+let workdir: string;
+let pki: TestPki;
+let s3: S3TestServer;
+let client: S3Client;
+let apiserver: ApiServerStandIn;
+let issuer: string;
+let clusterEnv: Record<string, string>;
+
+async function put(key: string, body: Buffer, contentType = 'application/json'): Promise<void> {
+  await client.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: `${PREFIX}/${key}`,
+      Body: body,
+      ContentType: contentType,
+      CacheControl: 'public, max-age=300',
+    }),
+  );
+}
+
+/** The cluster's documents, rendered as serve and publish render them, into the bucket. */
+async function upload(): Promise<void> {
+  const normalize = { pretty: true, jwksUri: { mode: 'auto' as const } };
+  await put('openid/v1/jwks', normalizeJwks(JSON.parse(apiserver.jwksJson()), normalize).body);
+  await put(
+    '.well-known/openid-configuration',
+    normalizeDiscovery(JSON.parse(apiserver.discoveryJson()), normalize).body,
+  );
+}
+
+function verify(args: string[], env: Record<string, string> = {}) {
+  return runCli(['verify', '--issuer', issuer, '--ca', pki.caCertPath, ...args], { env });
+}
+
+beforeAll(async () => {
+  workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-verify-cli-'));
+  pki = await createTestPki();
+  s3 = await startS3Server({ tls: { key: pki.keyPem, cert: pki.certPem, ca: pki.caCertPem } });
+  client = new S3Client(s3.clientConfig());
+  issuer = `${s3.endpoint}/${BUCKET}/${PREFIX}`;
+  const token = randomToken();
+  apiserver = await startApiServer({ issuer, pki, tokens: [token] });
+  const tokenPath = join(workdir, 'token');
+  await writeFile(tokenPath, `${token}\n`);
+  clusterEnv = { UPSTREAM_HOST: apiserver.url, SA_TOKEN_PATH: tokenPath, SA_CA_CERT_PATH: pki.caCertPath };
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3?.close();
+  await apiserver?.close();
+  await pki?.cleanup();
+  await rm(workdir, { recursive: true, force: true });
+});
+
+beforeEach(upload);
+
+describe('verify CLI', () => {
+  it('exits 0 on a correct bucket, one line per check', async () => {
+    const run = await verify(
+      ['--allow-private', '--compare-cluster', '--gcp', '--token-request', 'ci/verifier'],
+      clusterEnv,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(LINE);
+    expect(lines).toContain(`ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
+    expect(lines.filter((l) => l.startsWith('warn '))).toEqual([
+      'warn issuer-public: issuer host 127.0.0.1 is a loopback address (127.0.0.0/8); relying parties on the internet cannot reach it (allowed by --allow-private)',
+      'warn jwks-uri-public: jwks_uri host 127.0.0.1 is a loopback address (127.0.0.0/8); relying parties on the internet cannot reach it (allowed by --allow-private)',
+    ]);
+    expect(lines.some((l) => l.startsWith('ok token-signature: '))).toBe(true);
+    expect(lines.some((l) => l.startsWith('ok cluster-keys: all 2 cluster keys are published'))).toBe(true);
+  });
+
+  it('writes a JSON report with --output json', async () => {
+    const run = await verify(['--allow-private', '--output', 'json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ issuer, ok: true });
+    expect(report.checks[0]).toEqual({ check: 'issuer-https', status: 'ok', message: '--issuer is https' });
+    expect(report.checks.map((c: { check: string }) => c.check)).toContain('jwks-valid');
+  });
+
+  it('exits 1 when a check fails: a loopback issuer without --allow-private, a JWKS removed from the bucket', async () => {
+    const privateRun = await verify([]);
+    expect(privateRun.code).toBe(1);
+    expect(privateRun.stdout).toMatch(/^FAIL issuer-public: /m);
+
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}/openid/v1/jwks` }));
+    const run = await verify(['--allow-private', '--output', 'json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.checks.filter((c: { status: string }) => c.status === 'fail')).toEqual([
+      { check: 'jwks-fetch', status: 'fail', message: `${issuer}/openid/v1/jwks: HTTP 404, expected 200` },
+    ]);
+  });
+
+  it('exits 1 on a JWKS stored without a content type (S3 then serves binary/octet-stream)', async () => {
+    await put('openid/v1/jwks', normalizeJwks(JSON.parse(apiserver.jwksJson()), { pretty: true }).body, '');
+    const run = await verify(['--allow-private']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL jwks-content-type: /m);
+  });
+
+  it.each([
+    [['verify'], 'Missing required argument: issuer'],
+    [['verify', '--issuer', 'oidc.example.com'], 'invalid --issuer: "oidc.example.com" is not a URL'],
+    [['verify', '--issuer', 'https://o.example', '--max-age-limit', 'day'], 'invalid --max-age-limit'],
+    [['verify', '--issuer', 'https://o.example', '--output', 'xml'], 'invalid --output'],
+    [['verify', '--issuer', 'https://o.example', '--token-request', 'verifier'], 'is not NAMESPACE/NAME'],
+    [
+      ['verify', '--issuer', 'https://o.example', '--token', 't', '--token-request', 'a/b'],
+      'mutually exclusive',
+    ],
+    [['verify', '--issuer', 'https://o.example', '--ca', '/nonexistent/ca.pem'], 'invalid --ca'],
+    [['verify', '--issuer', 'https://o.example', '--no-such-flag'], 'Unknown argument'],
+  ])('exits 2 on bad usage: %j', async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+  });
+});
