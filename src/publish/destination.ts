@@ -1,0 +1,55 @@
+/**
+ * `--dest` values: `s3://bucket/prefix`, `gs://bucket/prefix`, or a folder given as a path
+ * or a `file://` URL. The prefix is the folder inside the bucket that stands for the issuer
+ * URL's path; the documents go below it.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { invalid } from '../core/settings.js';
+
+export type Destination =
+  | { kind: 's3'; bucket: string; prefix: string; description: string }
+  | { kind: 'gcs'; bucket: string; prefix: string; description: string }
+  | { kind: 'folder'; path: string; description: string };
+
+const USAGE = 'is not s3://bucket/prefix, gs://bucket/prefix, a folder path or a file:// URL';
+
+// S3 and GCS bucket names: lowercase letters, digits, dots, dashes and (GCS) underscores.
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+export function parseDestination(raw: string, name = '--dest'): Destination {
+  const value = raw.trim();
+  if (value === '') throw invalid(name, raw, 'is empty');
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(value)?.[1]?.toLowerCase();
+  if (scheme === 's3' || scheme === 'gs') return parseBucketUrl(value, scheme, name);
+  if (scheme === 'file') {
+    let path: string;
+    try {
+      path = fileURLToPath(value);
+    } catch {
+      throw invalid(name, raw, 'is not a valid file:// URL (use file:///absolute/path)');
+    }
+    return { kind: 'folder', path, description: path };
+  }
+  // One letter before a colon is a Windows drive, anything longer a scheme we do not know.
+  if (scheme && scheme.length > 1) throw invalid(name, raw, USAGE);
+  const path = resolve(value);
+  return { kind: 'folder', path, description: path };
+}
+
+function parseBucketUrl(value: string, scheme: 's3' | 'gs', name: string): Destination {
+  const match = /^[a-zA-Z0-9]+:\/\/([^/?#]*)(\/[^?#]*)?$/.exec(value);
+  if (!match) throw invalid(name, value, `is not ${scheme}://bucket/prefix (no query or fragment)`);
+  const bucket = match[1] ?? '';
+  if (!BUCKET.test(bucket)) throw invalid(name, value, `has an invalid bucket name "${bucket}"`);
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const segments = prefix === '' ? [] : prefix.split('/');
+  // A URL path never holds these as segments, so an object stored under them is unreachable.
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw invalid(name, value, 'has an empty, "." or ".." segment in its prefix');
+  }
+  const description = `${scheme}://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
+  return scheme === 's3'
+    ? { kind: 's3', bucket, prefix, description }
+    : { kind: 'gcs', bucket, prefix, description };
+}

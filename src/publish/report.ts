@@ -1,0 +1,66 @@
+/**
+ * What a run prints: one line per object per destination (and per public check), or the
+ * same facts as one JSON document with --output json. Warnings and the final error go to
+ * stderr, so stdout stays parseable.
+ */
+import type { PublicCheckResult } from './public-check.js';
+import type { DestinationResult, ObjectResult } from './sync.js';
+
+export interface PublishReport {
+  ok: boolean;
+  dryRun: boolean;
+  source?: string;
+  issuer?: string;
+  jwksUri?: string;
+  destinations: DestinationResult[];
+  publicChecks: PublicCheckResult[];
+  warnings: string[];
+  error?: { code: string; message: string };
+  durationMs?: number;
+}
+
+const STATUS_WIDTH = 9;
+
+function jwksDetail(result: DestinationResult): string {
+  const keys = result.keys;
+  if (!keys) return '';
+  const parts: string[] = [];
+  if (keys.added.length > 0) parts.push(`added ${keys.added.join(', ')}`);
+  for (const retained of keys.retained) parts.push(`retained ${retained.kid} until ${retained.until}`);
+  if (keys.dropped.length > 0) parts.push(`dropped ${keys.dropped.join(', ')}`);
+  return `  ${keys.kids.length} key${keys.kids.length === 1 ? '' : 's'}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}`;
+}
+
+function objectLine(result: DestinationResult, object: ObjectResult): string[] {
+  const head = `${object.status.padEnd(STATUS_WIDTH)} ${object.location}`;
+  if (object.status === 'failed') return [`${head}  ${object.error?.code}: ${object.error?.message}`];
+  if (object.status === 'skipped') return [`${head}  (not written: an earlier write failed)`];
+  const detail = object.kind === 'jwks' ? jwksDetail(result) : '';
+  const lines = [`${head}  ${object.bytes} bytes${detail}`];
+  for (const line of object.diff ?? []) lines.push(`    ${line}`);
+  return lines;
+}
+
+export function formatText(report: PublishReport): string {
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('dry run: nothing was written');
+  for (const result of report.destinations) {
+    for (const object of result.objects) lines.push(...objectLine(result, object));
+    // A destination that failed before any write (a read, the state, the key limit) has no object lines.
+    if (result.error && !result.objects.some((object) => object.status === 'failed')) {
+      lines.push(
+        `${'failed'.padEnd(STATUS_WIDTH)} ${result.destination}  ${result.error.code}: ${result.error.message}`,
+      );
+    }
+  }
+  for (const check of report.publicChecks) {
+    const status = check.ok ? 'public' : 'failed';
+    lines.push(`${status.padEnd(STATUS_WIDTH)} ${check.url}  ${check.ok ? 'same bytes' : check.problem}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+export function formatJson(report: PublishReport): string {
+  // The published bytes are for the public check, not for the report.
+  return `${JSON.stringify(report, (key, value) => (key === 'published' ? undefined : value), 2)}\n`;
+}

@@ -1,0 +1,167 @@
+/**
+ * One publish run: fetch and render the documents once through the shared core (exactly
+ * what serve would serve), then bring every destination up to date on its own, then
+ * optionally check the public URL. Any failure ends the run non-zero after the report.
+ */
+import { fetchIssuerDocuments, type IssuerDocuments } from '../core/documents.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import { createKeyFileSource } from '../core/keys.js';
+import { createSource, type DocumentSource } from '../core/source.js';
+import type { PublishConfig } from './config.js';
+import type { Destination } from './destination.js';
+import { jwksKeyOf } from './layout.js';
+import { checkPublicUrl } from './public-check.js';
+import { formatJson, formatText, type PublishReport } from './report.js';
+import { openStore } from './stores/open.js';
+import { type DestinationResult, type SyncOptions, syncDestination } from './sync.js';
+
+export interface PublishIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** The clock for key retention; tests move it. */
+  now?: () => number;
+}
+
+export async function runPublish(config: PublishConfig, io: PublishIo): Promise<PublishReport> {
+  const started = performance.now();
+  const report: PublishReport = {
+    ok: false,
+    dryRun: config.dryRun,
+    destinations: [],
+    publicChecks: [],
+    warnings: [],
+  };
+  const warn = (message: string) => {
+    report.warnings.push(message);
+    io.stderr.write(`warning: ${message}\n`);
+  };
+  try {
+    await publish(config, io.now ?? Date.now, report, warn);
+  } catch (error) {
+    report.error = isGatewayError(error)
+      ? { code: error.code, message: error.message }
+      : { code: 'PUBLISH_INVALID', message: (error as Error).message };
+    emit(config, io, report, started);
+    throw error;
+  }
+  emit(config, io, report, started);
+  const failure = failureOf(report);
+  if (failure) throw failure;
+  return report;
+}
+
+function emit(config: PublishConfig, io: PublishIo, report: PublishReport, started: number): void {
+  report.durationMs = Math.round(performance.now() - started);
+  io.stdout.write(config.output === 'json' ? formatJson(report) : formatText(report));
+}
+
+async function publish(
+  config: PublishConfig,
+  now: () => number,
+  report: PublishReport,
+  warn: (message: string) => void,
+): Promise<void> {
+  const documents = await loadDocuments(config, report);
+  const { discovery } = documents;
+  report.issuer = discovery.document.issuer;
+  report.jwksUri = discovery.document.jwks_uri;
+  if (discovery.jwksUriRewrittenFrom) {
+    warn(
+      `jwks_uri ${discovery.jwksUriRewrittenFrom} is not on the issuer's origin; publishing ` +
+        `${discovery.document.jwks_uri} instead (--jwks-uri auto)`,
+    );
+  }
+  // Before any destination is touched: a jwks_uri that no object can serve fails the whole run.
+  const jwksKey = jwksKeyOf(discovery.document);
+  const options: SyncOptions = {
+    normalize: config.normalize,
+    jwksKey,
+    maxAgeSeconds: config.maxAgeSeconds,
+    retainMs: config.retainMs,
+    publicRead: config.publicRead,
+    dryRun: config.dryRun,
+    now: now(),
+  };
+  report.destinations = await Promise.all(
+    config.destinations.map((destination) => publishTo(destination, config, documents, options)),
+  );
+  for (const result of report.destinations) {
+    for (const message of result.warnings) warn(`${result.destination}: ${message}`);
+  }
+  report.ok = report.destinations.every((result) => result.ok);
+  if (report.ok && !config.dryRun && config.checkPublicUrls.length > 0) {
+    const published = report.destinations.flatMap((result) => (result.published ? [result.published] : []));
+    const expected = {
+      discovery: published[0]?.discovery ?? discovery.body,
+      jwks: published.map((bytes) => bytes.jwks),
+    };
+    const checks = await Promise.all(
+      config.checkPublicUrls.map((base) => checkPublicUrl(base, jwksKey, expected)),
+    );
+    report.publicChecks = checks.flat();
+    for (const check of report.publicChecks)
+      if (check.ok && check.problem) warn(`${check.url}: ${check.problem}`);
+    report.ok = report.publicChecks.every((check) => check.ok);
+  }
+}
+
+async function loadDocuments(config: PublishConfig, report: PublishReport): Promise<IssuerDocuments> {
+  const source: DocumentSource =
+    config.source.kind === 'keys'
+      ? await createKeyFileSource(config.source.files, config.source.issuer)
+      : await createSource(config.source.options);
+  report.source = source.description;
+  try {
+    return await fetchIssuerDocuments(source, config.normalize);
+  } finally {
+    source.close();
+  }
+}
+
+async function publishTo(
+  destination: Destination,
+  config: PublishConfig,
+  documents: IssuerDocuments,
+  options: SyncOptions,
+): Promise<DestinationResult> {
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(destination, config.store);
+  } catch (error) {
+    const message = isGatewayError(error) ? error.message : `cannot open: ${(error as Error).message}`;
+    const code = isGatewayError(error) ? error.code : 'STORE_WRITE_FAILED';
+    return {
+      destination: destination.description,
+      ok: false,
+      objects: [],
+      warnings: [],
+      error: { code, message },
+    };
+  }
+  try {
+    return await syncDestination(store, documents, options);
+  } finally {
+    store.close();
+  }
+}
+
+/** The run's one-line error: the failure itself when there is one, a count when there are several. */
+function failureOf(report: PublishReport): GatewayError | undefined {
+  const failed = report.destinations.filter((result) => !result.ok);
+  const first = failed[0];
+  if (first?.error) {
+    const { code, message } = first.error;
+    const named = message.includes(first.destination) ? message : `${first.destination}: ${message}`;
+    const count =
+      failed.length > 1
+        ? `${failed.length} of ${report.destinations.length} destinations failed; first: `
+        : '';
+    return new GatewayError(code as GatewayError['code'], `${count}${named}`);
+  }
+  const checks = report.publicChecks.filter((check) => !check.ok);
+  if (checks[0]) {
+    const more = checks.length > 1 ? ` (and ${checks.length - 1} more)` : '';
+    return new GatewayError('PUBLIC_CHECK_FAILED', `${checks[0].url}: ${checks[0].problem}${more}`);
+  }
+  return undefined;
+}

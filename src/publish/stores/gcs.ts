@@ -1,0 +1,113 @@
+/**
+ * Google Cloud Storage. This module, and with it @google-cloud/storage, is imported only
+ * when a destination is gs:// (stores/open.ts). Credentials are Application Default
+ * Credentials (GKE Workload Identity in a cluster); STORAGE_EMULATOR_HOST points the
+ * client at an emulator.
+ */
+import { type ApiError, Storage } from '@google-cloud/storage';
+import { GatewayError } from '../../core/errors.js';
+import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
+
+export interface GcsStoreOptions {
+  bucket: string;
+  prefix: string;
+}
+
+/** Custom metadata member recording that an object was written with the publicRead ACL. */
+const ACL_METADATA = 'acl';
+
+export function createGcsStore(options: GcsStoreOptions): ObjectStore {
+  const { prefix } = options;
+  // Bounded: the library's default retries reads for up to 10 minutes, longer than a CronJob's deadline.
+  const storage = new Storage({ timeout: 30_000, retryOptions: { maxRetries: 2, totalTimeout: 60 } });
+  const bucket = storage.bucket(options.bucket);
+  const description = `gs://${options.bucket}${prefix === '' ? '' : `/${prefix}`}`;
+  const locate = (key: string) => `gs://${options.bucket}/${joinKey(prefix, key)}`;
+
+  return {
+    description,
+    recordsHeaders: true,
+    locate,
+    async head(key: string): Promise<StoredObject | undefined> {
+      try {
+        const [metadata] = await bucket.file(joinKey(prefix, key)).getMetadata();
+        const custom = metadata.metadata ?? {};
+        return {
+          sha256: typeof custom.sha256 === 'string' ? custom.sha256 : undefined,
+          contentType: metadata.contentType,
+          cacheControl: metadata.cacheControl,
+          publicRead: custom[ACL_METADATA] === 'public-read',
+        };
+      } catch (error) {
+        if ((error as ApiError).code === 404) return undefined;
+        throw gcsError(error, 'read', locate(key), false);
+      }
+    },
+    async get(key: string): Promise<Buffer | undefined> {
+      try {
+        const [body] = await bucket.file(joinKey(prefix, key)).download();
+        return body;
+      } catch (error) {
+        if ((error as ApiError).code === 404) return undefined;
+        throw gcsError(error, 'read', locate(key), false);
+      }
+    },
+    async put(key: string, body: Buffer, put: PutOptions): Promise<void> {
+      try {
+        await bucket.file(joinKey(prefix, key)).save(body, {
+          // One multipart upload request; a resumable session is for large objects.
+          resumable: false,
+          contentType: put.contentType,
+          metadata: {
+            cacheControl: put.cacheControl,
+            metadata: { sha256: put.sha256, ...(put.publicRead ? { [ACL_METADATA]: 'public-read' } : {}) },
+          },
+          ...(put.publicRead ? { predefinedAcl: 'publicRead' as const } : {}),
+        });
+      } catch (error) {
+        throw gcsError(error, 'write', locate(key), put.publicRead);
+      }
+    },
+    close(): void {},
+  };
+}
+
+/** One line naming the object, the GCS error, and what usually fixes it. */
+function gcsError(
+  error: unknown,
+  action: 'read' | 'write',
+  location: string,
+  publicRead: boolean,
+): GatewayError {
+  const status = (error as ApiError).code;
+  const message = String((error as Error).message ?? error).split('\n')[0] ?? '';
+  const code = action === 'read' ? 'STORE_READ_FAILED' : 'STORE_WRITE_FAILED';
+  if (/could not load the default credentials/i.test(message)) {
+    return new GatewayError(
+      'STORE_ACCESS_DENIED',
+      `${location}: no Google credentials (Application Default Credentials: Workload Identity, ` +
+        'GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login)',
+    );
+  }
+  if (publicRead && status === 400 && /uniform bucket-level access/i.test(message)) {
+    return new GatewayError(
+      'STORE_ACCESS_DENIED',
+      `${location}: the bucket refuses --public-read (uniform bucket-level access disables object ACLs); ` +
+        'drop --public-read and grant roles/storage.objectViewer to allUsers on the bucket instead ' +
+        '(docs/publish.md, "GCS bucket")',
+    );
+  }
+  if (status === 403 || status === 401) {
+    const hint =
+      action === 'read'
+        ? 'the identity needs storage.objects.get'
+        : 'the identity needs storage.objects.create, and storage.objects.delete to replace an object ' +
+          '(roles/storage.objectUser)';
+    return new GatewayError('STORE_ACCESS_DENIED', `${location}: access denied (HTTP ${status}); ${hint}`);
+  }
+  if (action === 'write' && status === 404) {
+    return new GatewayError(code, `${location}: the bucket does not exist`);
+  }
+  const where = typeof status === 'number' ? `HTTP ${status}: ` : '';
+  return new GatewayError(code, `${location}: ${action} failed (${where}${message})`, { cause: error });
+}

@@ -1,0 +1,35 @@
+/**
+ * Opens the store for a destination. Each backend is a dynamic import, so a run loads only
+ * the SDK its destinations use: a folder run loads neither, which keeps it fast and small.
+ */
+import type { Destination } from '../destination.js';
+import type { ObjectStore } from './store.js';
+
+export interface StoreOptions {
+  s3Endpoint?: string | undefined;
+  s3ForcePathStyle?: boolean;
+  s3Region?: string | undefined;
+}
+
+export async function openStore(destination: Destination, options: StoreOptions): Promise<ObjectStore> {
+  switch (destination.kind) {
+    case 'folder': {
+      const { createFolderStore } = await import('./fs.js');
+      return createFolderStore(destination.path);
+    }
+    case 's3': {
+      const { createS3Store } = await import('./s3.js');
+      return createS3Store({
+        bucket: destination.bucket,
+        prefix: destination.prefix,
+        endpoint: options.s3Endpoint,
+        forcePathStyle: options.s3ForcePathStyle ?? false,
+        region: options.s3Region,
+      });
+    }
+    case 'gcs': {
+      const { createGcsStore } = await import('./gcs.js');
+      return createGcsStore({ bucket: destination.bucket, prefix: destination.prefix });
+    }
+  }
+}

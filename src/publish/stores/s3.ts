@@ -1,0 +1,146 @@
+/**
+ * Amazon S3 and S3-compatible stores (MinIO, Ceph, R2). This module, and with it the AWS
+ * SDK, is imported only when a destination is s3:// (stores/open.ts). Credentials and
+ * region come from the SDK's default chain: IRSA or EKS Pod Identity in a cluster,
+ * environment variables or a profile elsewhere.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  type S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { GatewayError } from '../../core/errors.js';
+import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
+
+export interface S3StoreOptions {
+  bucket: string;
+  prefix: string;
+  /** An S3-compatible endpoint instead of AWS. */
+  endpoint?: string | undefined;
+  /** Path-style URLs (`<endpoint>/<bucket>/<key>`), which most S3-compatible stores need. */
+  forcePathStyle?: boolean;
+  /** Overrides the region from the SDK chain (AWS_REGION, the profile). */
+  region?: string | undefined;
+}
+
+/** Metadata member recording that an object was written with the public-read ACL. */
+const ACL_METADATA = 'acl';
+
+export function createS3Store(options: S3StoreOptions): ObjectStore {
+  const { bucket, prefix } = options;
+  const config: S3ClientConfig = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
+  };
+  if (options.endpoint) {
+    config.endpoint = options.endpoint;
+    // The SDK's default flexible checksums are not understood by every S3-compatible store;
+    // bodies are small Buffers sent over TLS, so only send a checksum where S3 demands one.
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  const client = new S3Client(config);
+  const description = `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
+  const locate = (key: string) => `s3://${bucket}/${joinKey(prefix, key)}`;
+
+  return {
+    description,
+    recordsHeaders: true,
+    locate,
+    async head(key: string): Promise<StoredObject | undefined> {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }));
+        return {
+          sha256: head.Metadata?.sha256,
+          contentType: head.ContentType,
+          cacheControl: head.CacheControl,
+          publicRead: head.Metadata?.[ACL_METADATA] === 'public-read',
+        };
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw s3Error(error, 'read', locate(key), false);
+      }
+    },
+    async get(key: string): Promise<Buffer | undefined> {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }));
+        return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+      } catch (error) {
+        if (statusOf(error) === 404 && (error as Error).name === 'NoSuchKey') return undefined;
+        throw s3Error(error, 'read', locate(key), false);
+      }
+    },
+    async put(key: string, body: Buffer, put: PutOptions): Promise<void> {
+      try {
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: joinKey(prefix, key),
+            // A Buffer, not a stream: sent with Content-Length in one request, never aws-chunked.
+            Body: body,
+            ContentType: put.contentType,
+            CacheControl: put.cacheControl,
+            Metadata: { sha256: put.sha256, ...(put.publicRead ? { [ACL_METADATA]: 'public-read' } : {}) },
+            ...(put.publicRead ? { ACL: 'public-read' as const } : {}),
+          }),
+        );
+      } catch (error) {
+        throw s3Error(error, 'write', locate(key), put.publicRead);
+      }
+    },
+    close(): void {
+      client.destroy();
+    },
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
+}
+
+/** One line naming the object, the S3 error, and what usually fixes it. */
+function s3Error(
+  error: unknown,
+  action: 'read' | 'write',
+  location: string,
+  publicRead: boolean,
+): GatewayError {
+  const name = (error as Error).name ?? 'Error';
+  const message = String((error as Error).message ?? error).split('\n')[0] ?? '';
+  const status = statusOf(error);
+  const code = action === 'read' ? 'STORE_READ_FAILED' : 'STORE_WRITE_FAILED';
+  if (/region is missing/i.test(message)) {
+    return new GatewayError('CONFIG_INVALID', 'no S3 region: set AWS_REGION or --s3-region');
+  }
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return new GatewayError(
+      'STORE_ACCESS_DENIED',
+      `${location}: no AWS credentials found (environment, profile, web identity/IRSA, Pod Identity, instance role)`,
+    );
+  }
+  if (name === 'AccessControlListNotSupported') {
+    return new GatewayError(
+      'STORE_ACCESS_DENIED',
+      `${location}: the bucket refuses --public-read (AccessControlListNotSupported: its Object Ownership is ` +
+        '"bucket owner enforced", so ACLs are disabled); drop --public-read and grant public read with a ' +
+        'bucket policy instead (docs/publish.md, "S3 bucket")',
+    );
+  }
+  if (status === 403) {
+    const hint =
+      action === 'read'
+        ? 'the identity needs s3:GetObject, and s3:ListBucket so that a missing object answers 404, not 403'
+        : publicRead
+          ? 'the identity needs s3:PutObject and s3:PutObjectAcl, and S3 Block Public Access refuses ' +
+            'public ACLs: drop --public-read and use a bucket policy (docs/publish.md)'
+          : 'the identity needs s3:PutObject on it';
+    return new GatewayError('STORE_ACCESS_DENIED', `${location}: access denied (HTTP 403 ${name}); ${hint}`);
+  }
+  if (name === 'NoSuchBucket') return new GatewayError(code, `${location}: the bucket does not exist`);
+  const where = status ? `HTTP ${status} ${name}` : name;
+  return new GatewayError(code, `${location}: ${action} failed (${where}: ${message})`, { cause: error });
+}

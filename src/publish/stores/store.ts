@@ -1,0 +1,45 @@
+/**
+ * The one narrow interface every publish target implements: a flat key space under the
+ * destination's prefix, read with HEAD/GET and written whole, one object at a time.
+ * Keys are relative to the prefix ('.well-known/openid-configuration').
+ */
+
+/** What a target remembers about a stored object; compared to decide whether to rewrite it. */
+export interface StoredObject {
+  /** The `sha256` metadata (the quoted hex SHA-256 ETag), or for a folder the hash of the file. */
+  sha256: string | undefined;
+  contentType?: string | undefined;
+  cacheControl?: string | undefined;
+  /** Whether it was written with a public-read ACL (kept as metadata: an ACL is not visible on HEAD). */
+  publicRead?: boolean;
+}
+
+export interface PutOptions {
+  contentType: string;
+  cacheControl: string;
+  /** The quoted hex SHA-256 of the body, stored as `sha256` metadata. */
+  sha256: string;
+  /** Set the canned public-read ACL (S3 `public-read`, GCS `publicRead`). */
+  publicRead: boolean;
+}
+
+export interface ObjectStore {
+  /** The destination as given, normalised: `s3://bucket/prefix`, `gs://bucket/prefix` or a folder path. */
+  readonly description: string;
+  /** False for a folder: it keeps no headers, so only the bytes decide whether a file changed. */
+  readonly recordsHeaders: boolean;
+  /** Where a key ends up, for reports: `s3://bucket/prefix/<key>` or an absolute file path. */
+  locate(key: string): string;
+  /** One HEAD (or stat-like read); undefined when the object does not exist. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /** One GET of the bytes; undefined when the object does not exist. */
+  get(key: string): Promise<Buffer | undefined>;
+  /** Replaces the object whole; readers see the old bytes or the new, never a mix. */
+  put(key: string, body: Buffer, options: PutOptions): Promise<void>;
+  close(): void;
+}
+
+/** `prefix/key`, or `key` for an empty prefix. */
+export function joinKey(prefix: string, key: string): string {
+  return prefix === '' ? key : `${prefix}/${key}`;
+}
