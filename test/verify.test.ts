@@ -286,6 +286,19 @@ describe('fetching', () => {
     expect(result(results, 'discovery-fetch').message).toContain('HTTP 200 but the body is not valid JSON');
   });
 
+  it('fetches the discovery document from another URL when told to (publish --check-public-url)', async () => {
+    const mirror = '/bucket-origin/.well-known/openid-configuration';
+    const published = site.routes.get(discoveryPath);
+    if (!published) throw new Error('nothing published');
+    site.routes.set(mirror, published);
+    site.routes.delete(discoveryPath);
+    const results = await runChecks(options({ discoveryUrl: `${site.base}${mirror}` }));
+    expect(failed(results)).toEqual([]);
+    // The issuer is still judged against the document; the keys come from its jwks_uri.
+    expect(result(results, 'issuer-match').status).toBe('ok');
+    expect(site.requests).toEqual([`GET ${mirror}`, `GET ${jwksPath}`]);
+  });
+
   it('fails when the server certificate is not trusted (no --ca)', async () => {
     const results = await runChecks(options({ extraCa: undefined }));
     expect(failed(results)).toEqual(['discovery-fetch']);

@@ -22,6 +22,11 @@ import { checkHttps, checkIssuerMatch, checkPublicHost, discoveryUrlOf } from '.
 export interface VerifyOptions {
   /** The issuer as relying parties are configured with it, byte for byte. */
   issuer: string;
+  /**
+   * Where to fetch the discovery document when not from under the issuer: publish's
+   * --check-public-url, e.g. the bucket's own URL behind the CDN that the issuer names.
+   */
+  discoveryUrl?: string | undefined;
   /** PEM of an extra CA to trust for the public fetches, besides the bundled roots. */
   extraCa?: string | undefined;
   /** Private, loopback and cluster-internal hosts are a warning instead of a failure. */
@@ -52,7 +57,11 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
   results.push(checkHttps('issuer-https', '--issuer', issuer));
   results.push(checkPublicHost('issuer-public', 'issuer', issuer, allowPrivate));
 
-  const discoveryFetch = await fetchPublicDocument('discovery-fetch', discoveryUrlOf(issuer), fetchOptions);
+  const discoveryFetch = await fetchPublicDocument(
+    'discovery-fetch',
+    options.discoveryUrl ? new URL(options.discoveryUrl) : discoveryUrlOf(issuer),
+    fetchOptions,
+  );
   results.push(discoveryFetch.result);
   const discovery = discoveryFetch.fetched;
   let jwksJson: unknown;
