@@ -68,6 +68,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
       UPSTREAM_HOST: apiserver.url,
       SA_TOKEN_PATH: tokenPath,
       SA_CA_CERT_PATH: apiserver.pki.caCertPath,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     },
     // Request logs go to /dev/null: still formatted and written, as in a pod, but not read here.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -79,7 +80,8 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
 
   const baselinePort = await freePort();
   const baseline = fork(BASELINE, [], {
-    env: { PORT: String(baselinePort), BASELINE_BODY: body.toString() },
+    // Same V8 flags as the gateway, so the ratio compares code, not heap settings.
+    env: { PORT: String(baselinePort), BASELINE_BODY: body.toString(), NODE_OPTIONS: options.nodeOptions },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => baseline.once('message', resolve));
@@ -101,6 +103,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
     gatewayRuns.push(await load(`${gatewayUrl}${PATH}`, options.connections, options.seconds));
   }
   const peak = memoryOf(gateway.pid as number);
+  const baselinePeak = memoryOf(baseline.pid as number);
   await Promise.all([stop(gateway), stop(baseline)]);
   await apiserver.close();
   await rm(workdir, { recursive: true, force: true });
@@ -127,7 +130,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
   console.log(`  ratio     ${fixed(ratio, 3)} x baseline (goal >= 0.9)`);
   console.log(`  p99       ${fixed(p99)} ms (goal < 5 ms)`);
   console.log(
-    `  RSS       ${fixed(startRss.rssMiB, 1)} MiB after start, ${fixed(peak.peakRssMiB, 1)} MiB peak (goal < 64 MiB)`,
+    `  RSS       ${fixed(startRss.rssMiB, 1)} MiB after start, ${fixed(peak.peakRssMiB, 1)} MiB peak (goal < 64 MiB); baseline peak ${fixed(baselinePeak.peakRssMiB, 1)} MiB`,
   );
 
   const ok = ratio >= 0.9 && p99 < 5 && peak.peakRssMiB < 64 && failures === 0;

@@ -185,6 +185,8 @@ describe('serve routes', () => {
       /kube_oidc_gateway_upstream_fetches_total\{document="jwks",result="ok"\} 1\b/,
     );
     expect(metrics.body).toMatch(/kube_oidc_gateway_last_success_age_seconds\{document="jwks"\} \d/);
+    expect(metrics.body).toMatch(/kube_oidc_gateway_process_resident_memory_bytes \d+/);
+    expect(metrics.body).toContain('kube_oidc_gateway_cache_hits_total{document="jwks"}');
     // Logs: one JSON line per request with path, status, cache_hit and duration.
     await until(() => gateway.lines.some((l) => l.msg === 'request' && l.status === 304));
     const line = gateway.lines.find((l) => l.msg === 'request' && l.status === 304);

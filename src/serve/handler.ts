@@ -6,7 +6,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Logger } from '../core/log.js';
 import type { RefreshingCache } from './cache.js';
 import type { DocumentName, GatewayMetrics, RouteLabel } from './metrics.js';
-import { type ExpiresClock, ifNoneMatchMatches, type PreparedDocument } from './responses.js';
+import { type ExpiresClock, ifNoneMatchMatches, type PreparedDocument, withExpires } from './responses.js';
 
 export interface HandlerDeps {
   caches: Record<DocumentName, RefreshingCache<PreparedDocument>>;
@@ -44,14 +44,6 @@ const PLAIN = {
 
 export function createHandler(deps: HandlerDeps) {
   const { caches, metrics, logger, expires } = deps;
-  const hits = {
-    discovery: metrics.cacheHits.labels({ document: 'discovery' }),
-    jwks: metrics.cacheHits.labels({ document: 'jwks' }),
-  };
-  const misses = {
-    discovery: metrics.cacheMisses.labels({ document: 'discovery' }),
-    jwks: metrics.cacheMisses.labels({ document: 'jwks' }),
-  };
 
   function finish(
     request: IncomingMessage,
@@ -59,7 +51,7 @@ export function createHandler(deps: HandlerDeps) {
     path: string,
     route: RouteLabel,
     status: number,
-    headers: OutgoingHttpHeaders,
+    headers: OutgoingHttpHeaders | string[],
     body: Buffer | string | undefined,
     started: number,
     cacheHit: boolean,
@@ -68,7 +60,7 @@ export function createHandler(deps: HandlerDeps) {
     if (deps.isShuttingDown()) response.shouldKeepAlive = false;
     response.writeHead(status, headers);
     response.end(request.method === 'HEAD' ? undefined : body);
-    metrics.request(route, status).inc();
+    metrics.countRequest(route, status);
     logger.request({ path, status, cacheHit, durationMs: performance.now() - started });
   }
 
@@ -96,11 +88,11 @@ export function createHandler(deps: HandlerDeps) {
     cacheHit: boolean,
   ): void {
     if (ifNoneMatchMatches(request.headers['if-none-match'], prepared.etag)) {
-      const headers = { ...prepared.notModifiedHeaders, expires: expires.now() };
+      const headers = withExpires(prepared.notModifiedHeaders, expires.now());
       finish(request, response, path, route, 304, headers, undefined, started, cacheHit);
       return;
     }
-    const headers = { ...prepared.okHeaders, expires: expires.now() };
+    const headers = withExpires(prepared.okHeaders, expires.now());
     finish(request, response, path, route, 200, headers, prepared.body, started, cacheHit);
   }
 
@@ -138,11 +130,11 @@ export function createHandler(deps: HandlerDeps) {
         const cache = caches[route.document];
         const cached = cache.value;
         if (cached !== undefined) {
-          hits[route.document].inc();
+          metrics.countCache('hit', route.document);
           serveDocument(request, response, path, route.label, cached, started, true);
           return;
         }
-        misses[route.document].inc();
+        metrics.countCache('miss', route.document);
         cache.get().then(
           (prepared) => serveDocument(request, response, path, route.label, prepared, started, false),
           () => plain(request, response, path, route.label, 502, PLAIN.badGateway, started),

@@ -2,7 +2,30 @@
  * Prometheus metrics on a private registry. Label sets on the request path are bound
  * once (the children below), so a request costs one increment and no label hashing.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type DefaultCollector = (registry: Registry, config: { prefix: string }) => void;
+const require = createRequire(import.meta.url);
+
+/**
+ * prom-client's default process metrics, less the GC histogram: its PerformanceObserver
+ * runs on every scavenge, which under load is thousands of times a second.
+ */
+function collectProcessMetrics(registry: Registry, prefix: string): void {
+  for (const name of [
+    'processCpuTotal',
+    'processStartTime',
+    'osMemoryHeap',
+    'processOpenFileDescriptors',
+    'processMaxFileDescriptors',
+    'eventLoopLag',
+    'heapSizeAndUsed',
+    'version',
+  ]) {
+    (require(`prom-client/lib/metrics/${name}.js`) as DefaultCollector)(registry, { prefix });
+  }
+}
 
 export type DocumentName = 'discovery' | 'jwks';
 export const ROUTE_LABELS = [
@@ -21,36 +44,56 @@ export interface DocumentState {
   keyCount?: number;
 }
 
+/**
+ * The request path only bumps plain numbers (prom-client hashes the label set on every
+ * inc(), even on a bound child); the numbers are copied into the counters on scrape.
+ */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'status'>;
-  private readonly requestChildren = new Map<string, Counter.Internal>();
-  readonly cacheHits: Counter<'document'>;
-  readonly cacheMisses: Counter<'document'>;
   readonly upstreamFetches: Counter<'document' | 'result'>;
   readonly upstreamDuration: Histogram<'document'>;
+  private readonly requestCounts = new Map<RouteLabel, Map<number, number>>(
+    ROUTE_LABELS.map((route) => [route, new Map<number, number>()]),
+  );
+  private readonly cacheCounts = {
+    hit: { discovery: 0, jwks: 0 },
+    miss: { discovery: 0, jwks: 0 },
+  };
 
   constructor(state: (document: DocumentName) => DocumentState) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'kube_oidc_gateway_' });
-    this.requests = new Counter({
+    const requestCounts = this.requestCounts;
+    const cacheCounts = this.cacheCounts;
+    collectProcessMetrics(this.registry, 'kube_oidc_gateway_');
+    new Counter({
       name: 'kube_oidc_gateway_http_requests_total',
       help: 'HTTP requests answered, by route and status code',
       labelNames: ['route', 'status'],
       registers,
+      collect() {
+        this.reset();
+        for (const [route, byStatus] of requestCounts) {
+          for (const [status, count] of byStatus) this.inc({ route, status: String(status) }, count);
+        }
+      },
     });
-    this.cacheHits = new Counter({
-      name: 'kube_oidc_gateway_cache_hits_total',
-      help: 'Document requests answered from the cache without waiting on the upstream',
-      labelNames: ['document'],
-      registers,
-    });
-    this.cacheMisses = new Counter({
-      name: 'kube_oidc_gateway_cache_misses_total',
-      help: 'Document requests that had to wait for an upstream fetch',
-      labelNames: ['document'],
-      registers,
-    });
+    for (const outcome of ['hit', 'miss'] as const) {
+      new Counter({
+        name: `kube_oidc_gateway_cache_${outcome === 'hit' ? 'hits' : 'misses'}_total`,
+        help:
+          outcome === 'hit'
+            ? 'Document requests answered from the cache without waiting on the upstream'
+            : 'Document requests that had to wait for an upstream fetch',
+        labelNames: ['document'],
+        registers,
+        collect() {
+          this.reset();
+          for (const document of ['discovery', 'jwks'] as const) {
+            this.inc({ document }, cacheCounts[outcome][document]);
+          }
+        },
+      });
+    }
     this.upstreamFetches = new Counter({
       name: 'kube_oidc_gateway_upstream_fetches_total',
       help: 'Upstream fetches by document and result (ok or the error code)',
@@ -96,17 +139,14 @@ export class GatewayMetrics {
         this.set(state('jwks').keyCount ?? 0);
       },
     });
-    this.requests.labels({ route: 'other', status: '404' });
   }
 
-  /** The bound counter for one route and status, created on first use. */
-  request(route: RouteLabel, status: number): Counter.Internal {
-    const key = `${route} ${status}`;
-    let child = this.requestChildren.get(key);
-    if (!child) {
-      child = this.requests.labels({ route, status: String(status) });
-      this.requestChildren.set(key, child);
-    }
-    return child;
+  countRequest(route: RouteLabel, status: number): void {
+    const byStatus = this.requestCounts.get(route) as Map<number, number>;
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
+
+  countCache(outcome: 'hit' | 'miss', document: DocumentName): void {
+    this.cacheCounts[outcome][document] += 1;
   }
 }

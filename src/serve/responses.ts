@@ -2,17 +2,19 @@
  * Responses built once, when a document enters the cache: the body, its length and the
  * fixed headers. Per request only Expires changes, and that string is kept per second.
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { RenderedDocument } from '../core/documents.js';
 
 export interface PreparedDocument {
   rendered: RenderedDocument;
   body: Buffer;
   etag: string;
-  /** Headers for 200 (HEAD too) without Expires. */
-  okHeaders: OutgoingHttpHeaders;
-  /** Headers for 304: RFC 9110 wants the same validators and cache headers, no body headers. */
-  notModifiedHeaders: OutgoingHttpHeaders;
+  /**
+   * Headers for 200 (HEAD too), as the flat [name, value, …] list writeHead takes. The last
+   * value is Expires: the handler writes it in place just before writeHead reads the list.
+   */
+  okHeaders: string[];
+  /** The same for 304: RFC 9110 wants the validators and cache headers, no body headers. */
+  notModifiedHeaders: string[];
 }
 
 export function prepareDocument(rendered: RenderedDocument, clientCacheTtlSeconds: number): PreparedDocument {
@@ -21,19 +23,37 @@ export function prepareDocument(rendered: RenderedDocument, clientCacheTtlSecond
     rendered,
     body: rendered.body,
     etag: rendered.etag,
-    okHeaders: {
-      'content-type': 'application/json',
-      'content-length': String(rendered.body.length),
-      'cache-control': cacheControl,
-      etag: rendered.etag,
-      'x-content-type-options': 'nosniff',
-    },
-    notModifiedHeaders: {
-      'cache-control': cacheControl,
-      etag: rendered.etag,
-      'x-content-type-options': 'nosniff',
-    },
+    okHeaders: [
+      'content-type',
+      'application/json',
+      'content-length',
+      String(rendered.body.length),
+      'cache-control',
+      cacheControl,
+      'etag',
+      rendered.etag,
+      'x-content-type-options',
+      'nosniff',
+      'expires',
+      '',
+    ],
+    notModifiedHeaders: [
+      'cache-control',
+      cacheControl,
+      'etag',
+      rendered.etag,
+      'x-content-type-options',
+      'nosniff',
+      'expires',
+      '',
+    ],
   };
+}
+
+/** Sets the trailing Expires value of a prepared header list and returns the list. */
+export function withExpires(headers: string[], expires: string): string[] {
+  headers[headers.length - 1] = expires;
+  return headers;
 }
 
 /** `Expires` for "now + ttl", formatted once per second instead of once per request. */

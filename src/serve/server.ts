@@ -146,7 +146,7 @@ async function closeServer(
 }
 
 export async function runServe(config: ServeConfig): Promise<void> {
-  const logger = createLogger({ format: config.logFormat, level: config.logLevel });
+  const logger = createLogger({ format: config.logFormat, level: config.logLevel, buffered: true });
   let gateway: RunningGateway;
   try {
     gateway = await startGateway(config, logger);
