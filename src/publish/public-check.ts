@@ -3,8 +3,8 @@
  * over the public URL) and confirm the bytes are the ones just published. This is what
  * catches a bucket that is not public, a wrong prefix, or a CDN in front serving an old copy.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { describeError } from '../core/errors.js';
+import { getPublic, type PublicResponse } from '../core/public-get.js';
 import { DISCOVERY_KEY } from './layout.js';
 
 export interface PublicCheckResult {
@@ -18,43 +18,6 @@ export interface PublicCheckResult {
 }
 
 const TIMEOUT_MS = 10_000;
-const MAX_BYTES = 1024 * 1024;
-
-interface Fetched {
-  status: number;
-  contentType: string;
-  body: Buffer;
-}
-
-/** One anonymous GET: no credentials, no redirects followed, bounded in time and size. */
-function fetchPublic(url: URL): Promise<Fetched> {
-  const transport = url.protocol === 'http:' ? http : https;
-  return new Promise((resolve, reject) => {
-    const request = transport.get(url, {
-      headers: { accept: 'application/json', 'cache-control': 'no-cache' },
-      agent: false,
-    });
-    request.setTimeout(TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BYTES) request.destroy(new Error(`body larger than ${MAX_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('error', reject);
-      response.on('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          contentType: String(response.headers['content-type'] ?? ''),
-          body: Buffer.concat(chunks),
-        }),
-      );
-    });
-  });
-}
 
 /**
  * Checks `<base>/.well-known/openid-configuration` and `<base>/<jwksKey>`. With several
@@ -73,20 +36,23 @@ export async function checkPublicUrl(
   return Promise.all(
     targets.map(async ({ kind, key, accept }): Promise<PublicCheckResult> => {
       const url = `${base}/${key.split('/').map(encodeURIComponent).join('/')}`;
-      let fetched: Fetched;
+      let fetched: PublicResponse;
       try {
-        fetched = await fetchPublic(new URL(url));
+        fetched = await getPublic({ url: new URL(url), timeoutMs: TIMEOUT_MS });
       } catch (error) {
-        return { url, kind, ok: false, problem: `cannot fetch it: ${(error as Error).message}` };
+        return { url, kind, ok: false, problem: `cannot fetch it: ${describeError(error)}` };
       }
-      const { status, contentType, body } = fetched;
+      const { status, body } = fetched;
+      const contentType = String(fetched.headers['content-type'] ?? '');
       if (status !== 200) {
         const hint =
-          status === 403
-            ? ' (is the object publicly readable?)'
-            : status === 404
-              ? ' (wrong base URL or prefix?)'
-              : '';
+          status >= 300 && status < 400
+            ? ' (a redirect: relying parties do not follow it)'
+            : status === 403
+              ? ' (is the object publicly readable?)'
+              : status === 404
+                ? ' (wrong base URL or prefix?)'
+                : '';
         return { url, kind, ok: false, status, problem: `HTTP ${status}${hint}` };
       }
       if (!accept.some((bytes) => bytes.equals(body))) {

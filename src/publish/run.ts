@@ -1,7 +1,8 @@
 /**
  * One publish run: fetch and render the documents once through the shared core (exactly
  * what serve would serve), then bring every destination up to date on its own, then
- * optionally check the public URL. Any failure ends the run non-zero after the report.
+ * optionally check the public URL. The report is printed whatever happened; the caller
+ * turns a failed report into the one-line error and the non-zero exit (publishFailure).
  */
 import { fetchIssuerDocuments, type IssuerDocuments } from '../core/documents.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
@@ -38,15 +39,12 @@ export async function runPublish(config: PublishConfig, io: PublishIo): Promise<
   try {
     await publish(config, io.now ?? Date.now, report, warn);
   } catch (error) {
-    report.error = isGatewayError(error)
-      ? { code: error.code, message: error.message }
-      : { code: 'PUBLISH_INVALID', message: (error as Error).message };
-    emit(config, io, report, started);
-    throw error;
+    // Before any destination was touched: the source, the documents, or the jwks_uri.
+    if (!isGatewayError(error)) throw error;
+    report.ok = false;
+    report.error = { code: error.code, message: error.message };
   }
   emit(config, io, report, started);
-  const failure = failureOf(report);
-  if (failure) throw failure;
   return report;
 }
 
@@ -146,7 +144,8 @@ async function publishTo(
 }
 
 /** The run's one-line error: the failure itself when there is one, a count when there are several. */
-function failureOf(report: PublishReport): GatewayError | undefined {
+export function publishFailure(report: PublishReport): GatewayError | undefined {
+  if (report.error) return new GatewayError(report.error.code as GatewayError['code'], report.error.message);
   const failed = report.destinations.filter((result) => !result.ok);
   const first = failed[0];
   if (first?.error) {

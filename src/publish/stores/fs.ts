@@ -29,7 +29,8 @@ export function createFolderStore(root: string): ObjectStore {
       return await readFile(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
+      // ENOTDIR: a file sits where a directory of the path should be, so this file cannot exist either.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw new GatewayError('STORE_READ_FAILED', `cannot read ${path}: ${code ?? (error as Error).message}`);
     }
   }

@@ -1,0 +1,186 @@
+/**
+ * Helpers for the publish tests only: a fault-injecting HTTP proxy in front of the S3 or
+ * GCS test server (they accept every write, a real bucket does not), credentials files for
+ * the API-server stand-in readable by any user, a loader hook that records which heavy
+ * packages a child process imports, and an output sink for in-process runs.
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface Refusal {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  /** Path and query string. */
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** Requests that reached the proxy, in order, as "METHOD /path". */
+  requests: string[];
+  refuse(rule: ((request: ProxiedRequest) => Refusal | undefined) | undefined): void;
+  close(): Promise<void>;
+}
+
+/** Forwards everything to `target` unless the current rule answers for it first. */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let rule: Parameters<FaultProxy['refuse']>[0];
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    requests.push(`${req.method} ${path}`);
+    const refusal = rule?.({ method: req.method ?? '', path, url: req.url ?? '/', headers: req.headers });
+    if (refusal) {
+      // Read the body first, as a real server does, so the client sees the answer rather than a reset.
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(refusal.status, { 'content-type': refusal.contentType, connection: 'close' });
+        res.end(refusal.body);
+      });
+      return;
+    }
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    refuse(next) {
+      rule = next;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** S3's answer to a PutObject the identity may not make. */
+export const S3_ACCESS_DENIED: Refusal = {
+  status: 403,
+  contentType: 'application/xml',
+  body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>T</RequestId></Error>',
+};
+
+/** S3's answer to an ACL on a bucket with Object Ownership "bucket owner enforced". */
+export const S3_ACLS_DISABLED: Refusal = {
+  status: 400,
+  contentType: 'application/xml',
+  body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessControlListNotSupported</Code><Message>The bucket does not allow ACLs</Message><RequestId>T</RequestId></Error>',
+};
+
+function gcsError(code: number, message: string, reason: string): Refusal {
+  return {
+    status: code,
+    contentType: 'application/json; charset=UTF-8',
+    body: JSON.stringify({ error: { code, message, errors: [{ message, domain: 'global', reason }] } }),
+  };
+}
+
+/** GCS's answer to an upload the identity may not make. */
+export const GCS_FORBIDDEN = gcsError(
+  403,
+  'publisher@p.iam.gserviceaccount.com does not have storage.objects.create access to the Google Cloud Storage object.',
+  'forbidden',
+);
+
+/** GCS's answer to predefinedAcl on a bucket with uniform bucket-level access. */
+export const GCS_UNIFORM_ACCESS = gcsError(
+  400,
+  'Cannot insert legacy ACL for an object when uniform bucket-level access is enabled. Read more at https://cloud.google.com/storage/docs/uniform-bucket-level-access',
+  'invalid',
+);
+
+export interface StandInCredentials {
+  dir: string;
+  tokenPath: string;
+  caPath: string;
+}
+
+/** The token and CA in a directory any user can read (a child may run as nobody). */
+export async function writeStandInCredentials(token: string, caCertPem: string): Promise<StandInCredentials> {
+  const dir = await mkdtemp(join(tmpdir(), 'kog-publish-creds-'));
+  await chmod(dir, 0o755);
+  const tokenPath = join(dir, 'token');
+  const caPath = join(dir, 'ca.crt');
+  // The trailing newline a Secret-mounted or hand-written token file has.
+  await writeFile(tokenPath, `${token}\n`, { mode: 0o644 });
+  await writeFile(caPath, caCertPem, { mode: 0o644 });
+  return { dir, tokenPath, caPath };
+}
+
+/**
+ * A `--import` module for a child process that records every resolved import of the
+ * heavy packages into `logPath`: a real loader hook, so nothing escapes it.
+ */
+export async function writeImportRecorder(dir: string): Promise<{ importFlag: string; logPath: string }> {
+  const logPath = join(dir, 'imports.log');
+  const hooks = join(dir, 'record-hooks.mjs');
+  const register = join(dir, 'record-imports.mjs');
+  await writeFile(logPath, '');
+  await writeFile(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.logPath; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@kubernetes\\/client-node/.test(specifier + ' ' + result.url)) {
+    appendFileSync(log, specifier + '\\n');
+  }
+  return result;
+}
+`,
+  );
+  await writeFile(
+    register,
+    `import { register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { logPath: ${JSON.stringify(logPath)} } });
+`,
+  );
+  return { importFlag: `--import=${pathToFileURL(register).href}`, logPath };
+}
+
+/** stdout/stderr for an in-process run. */
+export function captureIo(now?: () => number) {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: {
+      stdout: { write: (text: string) => (out.stdout += text) },
+      stderr: { write: (text: string) => (out.stderr += text) },
+      ...(now ? { now } : {}),
+    },
+  };
+}
