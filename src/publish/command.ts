@@ -32,10 +32,13 @@ export const publishCommand = {
       ),
   handler: async (argv: Record<string, unknown>) => {
     const { resolvePublishConfig } = await import('./config.js');
-    const { runPublish } = await import('./run.js');
-    await runPublish(resolvePublishConfig(argv, process.env), {
+    const { publishFailure, runPublish } = await import('./run.js');
+    const report = await runPublish(resolvePublishConfig(argv, process.env), {
       stdout: process.stdout,
       stderr: process.stderr,
     });
+    // After the report: the run's one-line error and its exit code.
+    const failure = publishFailure(report);
+    if (failure) throw failure;
   },
 };
