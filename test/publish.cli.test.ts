@@ -269,7 +269,7 @@ describe('publish through the built CLI', () => {
       expect(result.stderr).toBe(`error: STORE_ACCESS_DENIED: cannot write ${out}/openid/v1/jwks: EACCES\n`);
       expect(lines(result.stdout).map((line) => line.split(/\s+/)[0])).toEqual([
         'failed',
-        'skipped',
+        'unchanged',
         'skipped',
       ]);
       expect((await readFile(join(out, 'openid/v1/jwks'))).equals(before)).toBe(true);
