@@ -48,7 +48,8 @@ export interface ServeBenchOptions {
   connections: number;
   seconds: number;
   rounds: number;
-  nodeOptions: string;
+  /** V8/Node flags for both servers (the image's ENTRYPOINT flags by default). */
+  nodeFlags: string[];
 }
 
 export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
@@ -59,10 +60,9 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
   await writeFile(tokenPath, token);
 
   const gatewayPort = await freePort();
-  const gateway = spawn(process.execPath, [CLI, 'serve'], {
+  const gateway = spawn(process.execPath, [...options.nodeFlags, CLI, 'serve'], {
     env: {
       PATH: process.env.PATH,
-      NODE_OPTIONS: options.nodeOptions,
       LISTEN_ADDR: '127.0.0.1',
       LISTEN_PORT: String(gatewayPort),
       UPSTREAM_HOST: apiserver.url,
@@ -81,7 +81,8 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
   const baselinePort = await freePort();
   const baseline = fork(BASELINE, [], {
     // Same V8 flags as the gateway, so the ratio compares code, not heap settings.
-    env: { PORT: String(baselinePort), BASELINE_BODY: body.toString(), NODE_OPTIONS: options.nodeOptions },
+    env: { PORT: String(baselinePort), BASELINE_BODY: body.toString() },
+    execArgv: options.nodeFlags,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve) => baseline.once('message', resolve));
@@ -90,7 +91,7 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
   console.log(
     `serve: cached GET ${PATH} (${body.length} bytes), ${options.connections} connections, ${options.seconds} s x ${options.rounds} rounds`,
   );
-  console.log(`serve: gateway NODE_OPTIONS="${options.nodeOptions}"`);
+  console.log(`serve: node flags for both servers: ${options.nodeFlags.join(' ') || '(none)'}`);
   // Warm both (JIT, sockets) before measuring.
   await load(baselineUrl, options.connections, 2);
   await load(`${gatewayUrl}${PATH}`, options.connections, 2);
