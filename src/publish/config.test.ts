@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, resolvePublishConfig } from './config.js';
+import { parseDestination } from './destination.js';
+
+function errorOf(fn: () => unknown): { code?: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    return { code: (error as { code?: string }).code, message: (error as Error).message };
+  }
+  throw new Error('expected a throw');
+}
+
+describe('parseDuration', () => {
+  it.each([
+    ['24h', 86_400_000],
+    ['90m', 5_400_000],
+    ['1h30m', 5_400_000],
+    ['45s', 45_000],
+    ['3600', 3_600_000],
+    ['0', 0],
+  ])('%s is %i ms', (raw, ms) => {
+    expect(parseDuration(raw, '--retain-removed-keys')).toBe(ms);
+  });
+
+  it.each(['', 'h', '1d', '-1h', '1.5h', '30m1h', '9000h'])('refuses %j naming the flag', (raw) => {
+    const error = errorOf(() => parseDuration(raw, '--retain-removed-keys'));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('invalid --retain-removed-keys');
+  });
+});
+
+describe('parseDestination', () => {
+  it.each([
+    [
+      's3://bucket/cluster-1',
+      { kind: 's3', bucket: 'bucket', prefix: 'cluster-1', description: 's3://bucket/cluster-1' },
+    ],
+    ['s3://bucket/a/b/', { kind: 's3', bucket: 'bucket', prefix: 'a/b', description: 's3://bucket/a/b' }],
+    ['s3://my.bucket', { kind: 's3', bucket: 'my.bucket', prefix: '', description: 's3://my.bucket' }],
+    ['gs://bucket_1/x', { kind: 'gcs', bucket: 'bucket_1', prefix: 'x', description: 'gs://bucket_1/x' }],
+    ['file:///srv/oidc', { kind: 'folder', path: '/srv/oidc', description: '/srv/oidc' }],
+    ['/srv/oidc/', { kind: 'folder', path: '/srv/oidc', description: '/srv/oidc' }],
+  ])('%s', (raw, expected) => {
+    expect(parseDestination(raw)).toEqual(expected);
+  });
+
+  it('resolves a relative folder against the working directory', () => {
+    expect(parseDestination('public')).toMatchObject({ kind: 'folder', path: `${process.cwd()}/public` });
+  });
+
+  it.each([
+    ['ftp://host/x', 'is not s3://bucket/prefix, gs://bucket/prefix, a folder path or a file:// URL'],
+    ['https://bucket.s3.amazonaws.com/x', 'is not s3://bucket/prefix'],
+    ['s3://', 'invalid bucket name ""'],
+    ['s3://Bucket/x', 'invalid bucket name "Bucket"'],
+    ['s3://bucket/a//b', 'empty, "." or ".." segment'],
+    ['gs://bucket/../x', 'empty, "." or ".." segment'],
+    ['s3://bucket/x?versionId=1', 'no query or fragment'],
+    ['file://host/x', 'not a valid file:// URL'],
+    ['  ', 'is empty'],
+  ])('refuses %j naming the problem', (raw, expected) => {
+    const error = errorOf(() => parseDestination(raw, 'PUBLISH_DEST'));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('invalid PUBLISH_DEST');
+    expect(error.message).toContain(expected);
+  });
+});
+
+describe('resolvePublishConfig', () => {
+  it('has the documented defaults', () => {
+    const config = resolvePublishConfig({ dest: ['/srv/oidc'] }, {});
+    expect(config).toMatchObject({
+      maxAgeSeconds: 300,
+      retainMs: 86_400_000,
+      publicRead: false,
+      dryRun: false,
+      output: 'text',
+      checkPublicUrls: [],
+      store: { s3ForcePathStyle: false },
+      normalize: { pretty: true, jwksUri: { mode: 'auto' } },
+      source: { kind: 'cluster', options: { upstreamHost: 'https://kubernetes.default.svc' } },
+    });
+  });
+
+  it('takes every --dest and every PUBLISH_DEST entry, flags over variables', () => {
+    const env = { PUBLISH_DEST: 's3://bucket/a, gs://bucket/b\n/srv/c' };
+    expect(resolvePublishConfig({}, env).destinations.map((d) => d.description)).toEqual([
+      's3://bucket/a',
+      'gs://bucket/b',
+      '/srv/c',
+    ]);
+    expect(resolvePublishConfig({ dest: ['s3://bucket/z'] }, env).destinations).toHaveLength(1);
+  });
+
+  it('refuses the same destination twice', () => {
+    expect(
+      errorOf(() => resolvePublishConfig({ dest: ['s3://bucket/a/', 's3://bucket/a'] }, {})).message,
+    ).toBe('invalid --dest: "s3://bucket/a" is given twice');
+  });
+
+  it('builds a key-file source from --from-keys and --issuer', () => {
+    const config = resolvePublishConfig(
+      { dest: ['/srv/oidc'], 'from-keys': ['a.pub', 'b.key'], issuer: 'https://oidc.example.com' },
+      {},
+    );
+    expect(config.source).toEqual({
+      kind: 'keys',
+      files: ['a.pub', 'b.key'],
+      issuer: 'https://oidc.example.com',
+    });
+  });
+
+  it('strips the trailing slash of a --check-public-url base', () => {
+    const config = resolvePublishConfig(
+      { dest: ['/srv'], 'check-public-url': ['https://oidc.example.com/c1/'] },
+      {},
+    );
+    expect(config.checkPublicUrls).toEqual(['https://oidc.example.com/c1']);
+  });
+});
