@@ -1,0 +1,145 @@
+/**
+ * deploy/cronjob renders with kubectl's kustomize, base and overlays, and what it renders is
+ * what docs/publish.md promises: the schedule and job limits, the hardened securityContext,
+ * the least-privilege ClusterRole, and environment values the CLI accepts.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePublishConfig } from '../src/publish/config.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('../deploy/cronjob/', import.meta.url).pathname;
+
+async function kustomize(dir: string): Promise<string[]> {
+  const { stdout } = await run('kubectl', ['kustomize', dir]);
+  return stdout.split(/^---$/m);
+}
+
+function documentOf(documents: string[], kind: string): string {
+  const found = documents.filter((doc) => new RegExp(`^kind: ${kind}$`, 'm').test(doc));
+  expect(found, kind).toHaveLength(1);
+  return found[0] as string;
+}
+
+/** The container's environment, as `name: value` pairs in the rendered YAML. */
+function envOf(cronJob: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const match of cronJob.matchAll(/- name: (\S+)\n\s+value: (.+)/g)) {
+    env[match[1] as string] = (match[2] as string).replace(/^["']|["']$/g, '');
+  }
+  return env;
+}
+
+describe('deploy/cronjob', () => {
+  let base: string[];
+  let s3: string[];
+  let gcs: string[];
+  let alternatives: string;
+
+  beforeAll(async () => {
+    [base, s3, gcs] = await Promise.all([
+      kustomize(ROOT),
+      kustomize(join(ROOT, 'overlays/s3')),
+      kustomize(join(ROOT, 'overlays/gcs')),
+    ]);
+    // The documented alternatives (not EKS, not GKE): a copy of each overlay with the other patch.
+    alternatives = await mkdtemp(join(tmpdir(), 'kog-cronjob-'));
+    await cp(join(ROOT, 'base'), join(alternatives, 'base'), { recursive: true });
+    await cp(join(ROOT, 'overlays'), join(alternatives, 'overlays'), { recursive: true });
+    for (const [overlay, from, to] of [
+      ['s3', 'irsa.yaml', 'web-identity.yaml'],
+      ['gcs', 'workload-identity.yaml', 'workload-identity-federation.yaml'],
+    ] as const) {
+      const file = join(alternatives, 'overlays', overlay, 'kustomization.yaml');
+      await writeFile(file, (await readFile(file, 'utf8')).replace(`- path: ${from}`, `- path: ${to}`));
+    }
+  });
+  afterAll(() => rm(alternatives, { recursive: true, force: true }));
+
+  it('renders a CronJob every 5 minutes, one run at a time, with history limits and a deadline', () => {
+    const cronJob = documentOf(base, 'CronJob');
+    expect(cronJob).toContain("schedule: '*/5 * * * *'");
+    expect(cronJob).toContain('concurrencyPolicy: Forbid');
+    expect(cronJob).toMatch(/successfulJobsHistoryLimit: \d+/);
+    expect(cronJob).toMatch(/failedJobsHistoryLimit: \d+/);
+    expect(cronJob).toMatch(/activeDeadlineSeconds: \d+/);
+    expect(cronJob).toContain('image: ghcr.io/kube-oidc-gateway/kube-oidc-gateway:0.1.0');
+    expect(cronJob).toMatch(/args:\n\s+- publish\n/);
+    expect(cronJob).toContain('serviceAccountName: kube-oidc-gateway-publish');
+    expect(cronJob).toContain('namespace: kube-oidc-gateway');
+  });
+
+  it('runs hardened: non-root 65532, read-only root filesystem, no privilege escalation, no capabilities, RuntimeDefault seccomp', () => {
+    const container = documentOf(base, 'CronJob').split('containers:')[1] as string;
+    const hardened = container.slice(container.indexOf('securityContext:'));
+    for (const line of [
+      'allowPrivilegeEscalation: false',
+      'readOnlyRootFilesystem: true',
+      'runAsNonRoot: true',
+      'runAsUser: 65532',
+      'runAsGroup: 65532',
+      'type: RuntimeDefault',
+    ]) {
+      expect(hardened).toContain(line);
+    }
+    expect(hardened).toMatch(/capabilities:\n\s+drop:\n\s+- ALL\n/);
+    expect(documentOf(base, 'Namespace')).toContain('pod-security.kubernetes.io/enforce: restricted');
+  });
+
+  it('grants get on the two discovery URLs and nothing else', () => {
+    const role = documentOf(base, 'ClusterRole');
+    expect(role).toMatch(
+      /rules:\n- nonResourceURLs:\n {2}- \/\.well-known\/openid-configuration\n {2}- \/openid\/v1\/jwks\n {2}verbs:\n {2}- get\n/,
+    );
+    expect(role).not.toMatch(/resources:|apiGroups:|\*/);
+    expect(documentOf(base, 'ClusterRoleBinding')).toMatch(
+      /name: kube-oidc-gateway-publish\n\s+namespace: kube-oidc-gateway/,
+    );
+  });
+
+  it('sets no destination in the base, and one the CLI accepts in each overlay', () => {
+    expect(envOf(documentOf(base, 'CronJob')).PUBLISH_DEST).toBeUndefined();
+    expect(() => resolvePublishConfig({}, envOf(documentOf(base, 'CronJob')))).toThrow('no destination');
+    for (const [documents, scheme] of [
+      [s3, 's3'],
+      [gcs, 'gcs'],
+    ] as const) {
+      const config = resolvePublishConfig({}, envOf(documentOf(documents, 'CronJob')));
+      expect(config.destinations.map((d) => d.kind)).toEqual([scheme]);
+      expect(config.retainMs).toBe(86_400_000);
+      expect(config.checkPublicUrls).toHaveLength(1);
+    }
+  });
+
+  it('binds the cloud identity to the ServiceAccount: IRSA for S3, Workload Identity for GCS', () => {
+    expect(documentOf(s3, 'ServiceAccount')).toMatch(
+      /eks\.amazonaws\.com\/role-arn: arn:aws:iam::\d+:role\//,
+    );
+    expect(envOf(documentOf(s3, 'CronJob')).AWS_REGION).toBeTruthy();
+    expect(documentOf(gcs, 'ServiceAccount')).toMatch(
+      /iam\.gke\.io\/gcp-service-account: \S+@\S+\.iam\.gserviceaccount\.com/,
+    );
+  });
+
+  it('renders the documented alternatives for clusters outside EKS and GKE', async () => {
+    const [webIdentity, federation] = await Promise.all([
+      kustomize(join(alternatives, 'overlays/s3')),
+      kustomize(join(alternatives, 'overlays/gcs')),
+    ]);
+    const aws = documentOf(webIdentity, 'CronJob');
+    expect(envOf(aws).AWS_WEB_IDENTITY_TOKEN_FILE).toBe(
+      '/var/run/secrets/sts.amazonaws.com/serviceaccount/token',
+    );
+    expect(aws).toContain('audience: sts.amazonaws.com');
+    expect(documentOf(webIdentity, 'ServiceAccount')).not.toContain('eks.amazonaws.com/role-arn');
+    const google = documentOf(federation, 'CronJob');
+    expect(envOf(google).GOOGLE_APPLICATION_CREDENTIALS).toBe('/etc/gcp/credential-configuration.json');
+    expect(google).toMatch(
+      /audience: https:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\//,
+    );
+  });
+});
