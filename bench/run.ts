@@ -4,6 +4,7 @@
  * BENCH_CONNECTIONS (default 64), BENCH_NODE_FLAGS (V8 flags for both servers, default
  * the image's), BENCH_LOG_LEVEL (the gateway's, default info).
  */
+import { benchPublish } from './publish.js';
 import { benchServe } from './serve.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -18,4 +19,5 @@ const nodeFlags = (
 
 const results: boolean[] = [];
 results.push(await benchServe({ connections, seconds, rounds, nodeFlags }));
+results.push(await benchPublish({ runs: Number(process.env.BENCH_PUBLISH_RUNS ?? 5) }));
 console.log(results.every(Boolean) ? 'bench: all goals met' : 'bench: some goals NOT met');
