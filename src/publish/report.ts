@@ -9,9 +9,9 @@ import type { DestinationResult, ObjectResult } from './sync.js';
 export interface PublishReport {
   ok: boolean;
   dryRun: boolean;
-  source?: string;
-  issuer?: string;
-  jwksUri?: string;
+  source?: string | undefined;
+  issuer?: string | undefined;
+  jwksUri?: string | undefined;
   destinations: DestinationResult[];
   publicChecks: PublicCheckResult[];
   warnings: string[];

@@ -25,9 +25,13 @@ export interface PublishIo {
 
 export async function runPublish(config: PublishConfig, io: PublishIo): Promise<PublishReport> {
   const started = performance.now();
+  // Every member named up front, so the JSON report keeps this order whatever is filled in later.
   const report: PublishReport = {
     ok: false,
     dryRun: config.dryRun,
+    source: undefined,
+    issuer: undefined,
+    jwksUri: undefined,
     destinations: [],
     publicChecks: [],
     warnings: [],

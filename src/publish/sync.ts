@@ -51,7 +51,7 @@ export interface DestinationResult {
   destination: string;
   ok: boolean;
   objects: ObjectResult[];
-  keys?: KeyChanges;
+  keys?: KeyChanges | undefined;
   warnings: string[];
   error?: { code: string; message: string };
   /** The bytes this destination now serves (or would), for --check-public-url. */
@@ -89,7 +89,13 @@ export async function syncDestination(
   documents: IssuerDocuments,
   options: SyncOptions,
 ): Promise<DestinationResult> {
-  const result: DestinationResult = { destination: store.description, ok: false, objects: [], warnings: [] };
+  const result: DestinationResult = {
+    destination: store.description,
+    ok: false,
+    objects: [],
+    keys: undefined,
+    warnings: [],
+  };
   let desired: DesiredObject[];
   try {
     const planned = await plan(store, documents, options);
