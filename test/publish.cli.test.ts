@@ -329,7 +329,10 @@ describe('publish through the built CLI', () => {
     expect(Object.keys(jwks.keys[0])).toEqual(['use', 'kty', 'kid', 'alg', 'n', 'e']);
     expect(jwks.keys[0].n).toBe(pair.publicKey.export({ format: 'jwk' }).n);
   });
+});
 
+// Each case is its own process and touches nothing shared, so they run side by side.
+describe.concurrent('publish through the built CLI, bad configuration', () => {
   it.each([
     [
       ['--dest', 'ftp://bucket/x'],
