@@ -162,7 +162,7 @@ async function plan(store: ObjectStore, documents: IssuerDocuments, options: Syn
   const state = renderJson(keyPlan.state, { pretty: true });
 
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
-  const published = (
+  const publicObject = (
     kind: 'jwks' | 'discovery',
     key: string,
     rendered: RenderedJwks | RenderedDiscovery,
@@ -185,8 +185,8 @@ async function plan(store: ObjectStore, documents: IssuerDocuments, options: Syn
   });
   const objects: DesiredObject[] = [
     // The order of the writes: keys first, then the document that points at them, then the state.
-    published('jwks', jwksKey, jwks, jwksHead),
-    published('discovery', DISCOVERY_KEY, discovery, discoveryHead),
+    publicObject('jwks', jwksKey, jwks, jwksHead),
+    publicObject('discovery', DISCOVERY_KEY, discovery, discoveryHead),
     {
       kind: 'state',
       key: STATE_KEY,
