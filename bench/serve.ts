@@ -76,12 +76,21 @@ export async function benchServe(options: ServeBenchOptions): Promise<boolean> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   await waitForHttp(`${gatewayUrl}/healthz`);
   const startRss = memoryOf(gateway.pid as number);
-  const body = Buffer.from(await (await fetch(`${gatewayUrl}${PATH}`)).arrayBuffer());
+  const sample = await fetch(`${gatewayUrl}${PATH}`);
+  const body = Buffer.from(await sample.arrayBuffer());
+  const sentHeaders: Record<string, string> = {};
+  for (const [name, value] of sample.headers) {
+    if (!['date', 'connection', 'keep-alive', 'content-length'].includes(name)) sentHeaders[name] = value;
+  }
 
   const baselinePort = await freePort();
   const baseline = fork(BASELINE, [], {
     // Same V8 flags as the gateway, so the ratio compares code, not heap settings.
-    env: { PORT: String(baselinePort), BASELINE_BODY: body.toString() },
+    env: {
+      PORT: String(baselinePort),
+      BASELINE_BODY: body.toString(),
+      BASELINE_HEADERS: JSON.stringify(sentHeaders),
+    },
     execArgv: options.nodeFlags,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

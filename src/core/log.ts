@@ -61,7 +61,7 @@ export function createLogger(options: LoggerOptions): Logger {
       request: ({ path, status, cacheHit, durationMs }) => {
         if (LEVELS.info < threshold) return;
         destination.write(
-          `{"level":30,"time":${Date.now()},"msg":"request","path":${JSON.stringify(path)},"status":${status},"cache_hit":${cacheHit},"duration_ms":${round(durationMs)}}\n`,
+          `{"level":30,"time":${Date.now()},"msg":"request","path":${quotedPath(path)},"status":${status},"cache_hit":${cacheHit},"duration_ms":${round(durationMs)}}\n`,
         );
       },
       flush: () => destination.flushSync(),
@@ -106,4 +106,16 @@ function logfmt(fields?: LogFields): string {
 
 function bufferedDestination(writer: LineWriter) {
   return { write: (line: string) => writer.write(line), flushSync: () => writer.flush() };
+}
+
+const QUOTED_PATHS = new Map<string, string>();
+
+/** JSON-quoted path, kept for the few paths that repeat (the routes) so most requests skip JSON.stringify. */
+function quotedPath(path: string): string {
+  let quoted = QUOTED_PATHS.get(path);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(path);
+    if (QUOTED_PATHS.size < 64) QUOTED_PATHS.set(path, quoted);
+  }
+  return quoted;
 }

@@ -42,6 +42,19 @@ const PLAIN = {
   internalError: Buffer.from('500 internal server error\n'),
 };
 
+/**
+ * If-None-Match read from rawHeaders: `request.headers` is built lazily on first access,
+ * and the request path needs this one header only.
+ */
+function ifNoneMatchOf(request: IncomingMessage): string | undefined {
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'if-none-match') return raw[i + 1];
+  }
+  return undefined;
+}
+
 export function createHandler(deps: HandlerDeps) {
   const { caches, metrics, logger, expires } = deps;
 
@@ -87,7 +100,7 @@ export function createHandler(deps: HandlerDeps) {
     started: number,
     cacheHit: boolean,
   ): void {
-    if (ifNoneMatchMatches(request.headers['if-none-match'], prepared.etag)) {
+    if (ifNoneMatchMatches(ifNoneMatchOf(request), prepared.etag)) {
       const headers = withExpires(prepared.notModifiedHeaders, expires.now());
       finish(request, response, path, route, 304, headers, undefined, started, cacheHit);
       return;
