@@ -96,6 +96,21 @@ export const publishSettings = {
     default: undefined,
     parse: parseString,
   },
+  verify: {
+    flag: 'verify',
+    env: 'PUBLISH_VERIFY',
+    describe:
+      'After writing, run the verify checks against each --check-public-url, as a relying party would',
+    default: 'false',
+    parse: parseBoolean,
+  },
+  verifyAllowPrivate: {
+    flag: 'verify-allow-private',
+    describe:
+      'With --verify: a private or cluster-internal issuer or jwks_uri host is a warning (test setups)',
+    default: 'false',
+    parse: parseBoolean,
+  },
   s3Endpoint: {
     flag: 's3-endpoint',
     env: 'AWS_ENDPOINT_URL_S3',
@@ -119,7 +134,13 @@ export const publishSettings = {
 } satisfies Record<string, Setting<unknown>>;
 
 /** Flags that take no value. */
-export const BOOLEAN_FLAGS = ['public-read', 'dry-run', 's3-force-path-style'] as const;
+export const BOOLEAN_FLAGS = [
+  'public-read',
+  'dry-run',
+  's3-force-path-style',
+  'verify',
+  'verify-allow-private',
+] as const;
 /** Flags that may be repeated, or take several values. */
 export const LIST_FLAGS = ['dest', 'from-keys', 'check-public-url'] as const;
 
@@ -137,6 +158,8 @@ export interface PublishConfig {
   dryRun: boolean;
   output: 'text' | 'json';
   checkPublicUrls: string[];
+  /** Run verify's checks against each public URL after writing. */
+  verify: { allowPrivate: boolean } | undefined;
   store: StoreOptions;
 }
 
@@ -200,6 +223,9 @@ export function resolvePublishConfig(argv: Argv, env: Env): PublishConfig {
   }
 
   const checks = resolveList(publishSettings.checkPublicUrl, argv, env);
+  if (s.verify && checks.values.length === 0) {
+    throw new GatewayError('CONFIG_INVALID', '--verify needs --check-public-url: the public URL to verify');
+  }
   return {
     destinations,
     source,
@@ -210,6 +236,7 @@ export function resolvePublishConfig(argv: Argv, env: Env): PublishConfig {
     dryRun: s.dryRun ?? false,
     output: s.output ?? 'text',
     checkPublicUrls: checks.values.map((value) => parseCheckUrl(value, checks.name)),
+    verify: s.verify ? { allowPrivate: s.verifyAllowPrivate ?? false } : undefined,
     store: { s3Endpoint: s.s3Endpoint, s3ForcePathStyle: s.s3ForcePathStyle ?? false, s3Region: s.s3Region },
   };
 }

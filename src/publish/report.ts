@@ -3,6 +3,7 @@
  * same facts as one JSON document with --output json. Warnings and the final error go to
  * stderr, so stdout stays parseable.
  */
+import type { CheckResult } from '../verify/result.js';
 import type { PublicCheckResult } from './public-check.js';
 import type { DestinationResult, ObjectResult } from './sync.js';
 
@@ -14,12 +15,15 @@ export interface PublishReport {
   jwksUri?: string | undefined;
   destinations: DestinationResult[];
   publicChecks: PublicCheckResult[];
+  /** --verify: verify's checks, per public URL. */
+  verify: Array<{ url: string; checks: CheckResult[] }>;
   warnings: string[];
   error?: { code: string; message: string };
   durationMs?: number;
 }
 
 const STATUS_WIDTH = 9;
+const VERIFY_LABELS = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
 
 function jwksDetail(result: DestinationResult): string {
   const keys = result.keys;
@@ -56,6 +60,11 @@ export function formatText(report: PublishReport): string {
   for (const check of report.publicChecks) {
     const status = check.ok ? 'public' : 'failed';
     lines.push(`${status.padEnd(STATUS_WIDTH)} ${check.url}  ${check.ok ? 'same bytes' : check.problem}`);
+  }
+  for (const run of report.verify) {
+    lines.push(`verify    ${run.url}`);
+    for (const check of run.checks)
+      lines.push(`    ${VERIFY_LABELS[check.status]} ${check.check}: ${check.message}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -34,6 +34,7 @@ export async function runPublish(config: PublishConfig, io: PublishIo): Promise<
     jwksUri: undefined,
     destinations: [],
     publicChecks: [],
+    verify: [],
     warnings: [],
   };
   const warn = (message: string) => {
@@ -104,7 +105,30 @@ async function publish(
     for (const check of report.publicChecks)
       if (check.ok && check.problem) warn(`${check.url}: ${check.problem}`);
     report.ok = report.publicChecks.every((check) => check.ok);
+    if (report.ok && config.verify) {
+      report.verify = await verifyPublic(config.checkPublicUrls, discovery.document.issuer, config.verify);
+      report.ok = report.verify.every((run) => run.checks.every((check) => check.status !== 'fail'));
+    }
   }
+}
+
+/** verify's own checks, as a relying party meets them, through each public URL; loaded only with --verify. */
+async function verifyPublic(
+  bases: string[],
+  issuer: string,
+  options: { allowPrivate: boolean },
+): Promise<PublishReport['verify']> {
+  const { runChecks } = await import('../verify/run.js');
+  return Promise.all(
+    bases.map(async (url) => ({
+      url,
+      checks: await runChecks({
+        issuer,
+        discoveryUrl: `${url}/.well-known/openid-configuration`,
+        allowPrivate: options.allowPrivate,
+      }),
+    })),
+  );
 }
 
 async function loadDocuments(config: PublishConfig, report: PublishReport): Promise<IssuerDocuments> {
@@ -165,6 +189,16 @@ export function publishFailure(report: PublishReport): GatewayError | undefined 
   if (checks[0]) {
     const more = checks.length > 1 ? ` (and ${checks.length - 1} more)` : '';
     return new GatewayError('PUBLIC_CHECK_FAILED', `${checks[0].url}: ${checks[0].problem}${more}`);
+  }
+  for (const run of report.verify) {
+    const failed = run.checks.filter((check) => check.status === 'fail');
+    if (failed[0]) {
+      const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+      return new GatewayError(
+        'PUBLIC_CHECK_FAILED',
+        `verify ${run.url}: ${failed[0].check}: ${failed[0].message}${more}`,
+      );
+    }
   }
   return undefined;
 }

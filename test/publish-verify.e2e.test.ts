@@ -1,0 +1,94 @@
+/**
+ * `publish --verify`: after writing, publish runs verify's own checks against the public
+ * URL, as a relying party would, and fails the run when they fail.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
+import { createTestPki, type TestPki } from './support/pki.js';
+import {
+  S3_ACCESS_KEY_ID,
+  S3_REGION,
+  S3_SECRET_ACCESS_KEY,
+  type S3TestServer,
+  startS3Server,
+} from './support/s3-server.js';
+
+const BUCKET = 'test-bucket';
+const KEY_FILE = fileURLToPath(new URL('../examples/service-account.pub', import.meta.url));
+
+let pki: TestPki;
+let s3: S3TestServer;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  s3 = await startS3Server({ tls: { key: pki.keyPem, cert: pki.certPem, ca: pki.caCertPem } });
+});
+
+afterAll(async () => {
+  await s3?.close();
+  await pki?.cleanup();
+});
+
+function publish(prefix: string, extra: string[]) {
+  const issuer = `${s3.endpoint}/${BUCKET}/${prefix}`;
+  return runCli(
+    [
+      'publish',
+      '--from-keys',
+      KEY_FILE,
+      '--issuer',
+      issuer,
+      '--dest',
+      `s3://${BUCKET}/${prefix}`,
+      '--s3-endpoint',
+      s3.endpoint,
+      '--s3-force-path-style',
+      '--check-public-url',
+      issuer,
+      ...extra,
+    ],
+    {
+      env: {
+        AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+        AWS_REGION: S3_REGION,
+        NODE_EXTRA_CA_CERTS: pki.caCertPath,
+      },
+      timeoutMs: 30_000,
+    },
+  );
+}
+
+describe('publish --verify', () => {
+  it('runs the verify checks on the public URL after writing and reports them', async () => {
+    const result = await publish('clusters/a', ['--verify', '--verify-allow-private']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const issuer = `${s3.endpoint}/${BUCKET}/clusters/a`;
+    expect(result.stdout).toContain(`verify    ${issuer}`);
+    expect(result.stdout).toContain(`    ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
+    expect(result.stdout).toMatch(/ {4}ok jwks-valid: 1 public key/);
+    expect(result.stdout).not.toContain('FAIL');
+  });
+
+  it('fails the run with one line when a check fails (a loopback issuer, without --verify-allow-private)', async () => {
+    const result = await publish('clusters/b', ['--verify', '--output', 'json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /^error: PUBLIC_CHECK_FAILED: verify https:\/\/127\.0\.0\.1:\d+\/test-bucket\/clusters\/b: issuer-public: /,
+    );
+    const report = JSON.parse(result.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.verify[0].checks.find((c: { check: string }) => c.check === 'issuer-public').status).toBe(
+      'fail',
+    );
+  });
+
+  it('refuses --verify without a public URL to verify', async () => {
+    const result = await runCli(['publish', '--dest', '/tmp/unused', '--verify'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--verify needs --check-public-url');
+  });
+});
