@@ -53,8 +53,8 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** An https URL with a host and neither query nor fragment, as OIDC Discovery requires of an issuer. */
-export function checkIssuerUrl(value: unknown, what: string): string | undefined {
+/** The URL when `value` is an https URL without a fragment; otherwise the problem, in words. */
+function parseHttpsUrl(value: unknown, what: string): URL | string {
   if (typeof value !== 'string' || value === '') return `${what} is missing or not a string`;
   let url: URL;
   try {
@@ -63,23 +63,22 @@ export function checkIssuerUrl(value: unknown, what: string): string | undefined
     return `${what} "${value}" is not a URL`;
   }
   if (url.protocol !== 'https:') return `${what} "${value}" is not https`;
-  if (url.search !== '' || value.includes('?')) return `${what} "${value}" has a query`;
   if (url.hash !== '' || value.includes('#')) return `${what} "${value}" has a fragment`;
+  return url;
+}
+
+/** An https URL with a host and neither query nor fragment, as OIDC Discovery requires of an issuer. */
+export function checkIssuerUrl(value: unknown, what: string): string | undefined {
+  const url = parseHttpsUrl(value, what);
+  if (typeof url === 'string') return url;
+  if (url.search !== '' || (value as string).includes('?')) return `${what} "${value}" has a query`;
   if (url.username !== '' || url.password !== '') return `${what} "${value}" carries credentials`;
   return undefined;
 }
 
 function checkHttpsUrl(value: unknown, what: string): string | undefined {
-  if (typeof value !== 'string' || value === '') return `${what} is missing or not a string`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${what} "${value}" is not a URL`;
-  }
-  if (url.protocol !== 'https:') return `${what} "${value}" is not https`;
-  if (url.hash !== '') return `${what} "${value}" has a fragment`;
-  return undefined;
+  const url = parseHttpsUrl(value, what);
+  return typeof url === 'string' ? url : undefined;
 }
 
 export function validateDiscovery(value: unknown): DiscoveryDocument {
