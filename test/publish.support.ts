@@ -9,7 +9,6 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 export interface Refusal {
   status: number;
@@ -140,38 +139,6 @@ export async function writeStandInCredentials(token: string, caCertPem: string):
   return { dir, tokenPath, caPath };
 }
 
-/**
- * A `--import` module for a child process that records every resolved import of the
- * heavy packages into `logPath`: a real loader hook, so nothing escapes it.
- */
-export async function writeImportRecorder(dir: string): Promise<{ importFlag: string; logPath: string }> {
-  const logPath = join(dir, 'imports.log');
-  const hooks = join(dir, 'record-hooks.mjs');
-  const register = join(dir, 'record-imports.mjs');
-  await writeFile(logPath, '');
-  await writeFile(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-let log;
-export function initialize(data) { log = data.logPath; }
-export async function resolve(specifier, context, next) {
-  const result = await next(specifier, context);
-  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@kubernetes\\/client-node/.test(specifier + ' ' + result.url)) {
-    appendFileSync(log, specifier + '\\n');
-  }
-  return result;
-}
-`,
-  );
-  await writeFile(
-    register,
-    `import { register } from 'node:module';
-register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { logPath: ${JSON.stringify(logPath)} } });
-`,
-  );
-  return { importFlag: `--import=${pathToFileURL(register).href}`, logPath };
-}
-
 /** stdout/stderr for an in-process run. */
 export function captureIo(now?: () => number) {
   const out = { stdout: '', stderr: '' };
@@ -184,3 +151,5 @@ export function captureIo(now?: () => number) {
     },
   };
 }
+
+export { writeImportRecorder } from './support/import-recorder.js';

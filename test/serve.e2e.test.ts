@@ -3,13 +3,14 @@
  * stand-in (real TLS with a test CA, bearer-token checks, real keys).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli, type ServeProcess, startServe } from './support/cli.js';
+import { writeImportRecorder } from './support/import-recorder.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
@@ -345,6 +346,62 @@ describe('serve upstream behaviour', () => {
     expect(gateway.lines.some((l) => l.msg === 'stopped')).toBe(true);
   });
 });
+
+describe('serve sources', () => {
+  it('in-cluster: never loads @kubernetes/client-node (the positive control: --kubeconfig does)', async () => {
+    await setup();
+    const recorder = await writeImportRecorder(workdir);
+    const gateway = await startServe(
+      [],
+      { UPSTREAM_HOST: apiserver.url, SA_TOKEN_PATH: tokenPath, SA_CA_CERT_PATH: apiserver.pki.caCertPath },
+      [recorder.importFlag],
+    );
+    running.push(gateway);
+    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
+    expect(await readFile(recorder.logPath, 'utf8')).toBe('');
+
+    const kubeconfig = join(workdir, 'kubeconfig.yaml');
+    await writeFile(kubeconfig, kubeconfigFor(apiserver, token));
+    const viaKubeconfig = await startServe(['--kubeconfig', kubeconfig], {}, [recorder.importFlag]);
+    running.push(viaKubeconfig);
+    const reply = await request(`${viaKubeconfig.url}${JWKS_PATH}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe(`${JSON.stringify(JSON.parse(apiserver.jwksJson()), null, 2)}\n`);
+    expect(await readFile(recorder.logPath, 'utf8')).toContain('@kubernetes/client-node');
+    expect(viaKubeconfig.lines.find((l) => l.msg === 'listening')?.upstream).toBe(
+      `kubeconfig context "test" ${apiserver.url}`,
+    );
+  });
+
+  it('--kubeconfig with a wrong token: 502 to clients, the 401 named in the log', async () => {
+    await setup();
+    const kubeconfig = join(workdir, 'kubeconfig-bad.yaml');
+    await writeFile(kubeconfig, kubeconfigFor(apiserver, 'not-a-valid-token'));
+    const gateway = await serve({ KUBECONFIG: kubeconfig });
+    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
+    await until(() => gateway.lines.some((l) => /HTTP 401/.test(String(l.error))));
+  });
+});
+
+/** A kubeconfig with a static bearer token and the stand-in's CA, as `kubectl config view --raw` shows one. */
+function kubeconfigFor(server: ApiServerStandIn, bearer: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: test
+    cluster:
+      server: ${server.url}
+      certificate-authority-data: ${Buffer.from(server.caCertPem).toString('base64')}
+users:
+  - name: test
+    user:
+      token: ${bearer}
+contexts:
+  - name: test
+    context: { cluster: test, user: test }
+current-context: test
+`;
+}
 
 describe('serve configuration errors', () => {
   it.each([

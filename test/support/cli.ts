@@ -65,8 +65,12 @@ export interface ServeProcess {
 }
 
 /** Starts `serve` on 127.0.0.1 with a free port and resolves once it logs `listening`. */
-export function startServe(args: string[], env: Record<string, string | undefined>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], {
+export function startServe(
+  args: string[],
+  env: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve', ...args], {
     env: cleanEnv({ LISTEN_ADDR: '127.0.0.1', LISTEN_PORT: '0', ...env }),
   });
   const lines: Array<Record<string, unknown>> = [];
