@@ -276,6 +276,19 @@ describe('serve upstream behaviour', () => {
     expect(failures[0]?.error).toMatch(/UPSTREAM_UNREACHABLE/);
   });
 
+  it('stops serving the stale document after MAX_STALE_SECONDS: 502 and readyz 503', async () => {
+    await setup();
+    const gateway = await serve({ CACHE_TTL_SECONDS: '1', MAX_STALE_SECONDS: '1' });
+    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
+    await apiserver.close();
+    await until(() =>
+      gateway.lines.some((l) => l.document === 'jwks' && String(l.msg).startsWith('stale document dropped')),
+    );
+    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
+    expect((await request(`${gateway.url}/readyz`)).status).toBe(503);
+    expect((await request(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
   it('shares one upstream request between 1,000 concurrent requests on a cold cache', async () => {
     await setup({ kind: 'delay', ms: 500 });
     const gateway = await serve();

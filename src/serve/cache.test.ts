@@ -64,11 +64,11 @@ describe('RefreshingCache', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(cache.value).toBeUndefined();
     await expect(cache.get()).rejects.toThrow('upstream down');
-    // Many failed retries, one state change logged.
-    expect(states).toEqual(['failing']);
+    // Many failed retries, one state change logged for them.
+    expect(states).toEqual(['failing', 'expired']);
     fail = false;
     expect(await cache.get()).toBe('good');
-    expect(states).toEqual(['failing', 'ok']);
+    expect(states).toEqual(['failing', 'expired', 'ok']);
     cache.stop();
   });
 

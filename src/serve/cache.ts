@@ -8,8 +8,11 @@
 export interface RefreshingCacheOptions {
   ttlMs: number;
   maxStaleMs: number;
-  /** Called on the transitions only (ok → failing, failing → ok), so logs say each once. */
-  onStateChange?: (state: 'ok' | 'failing', error?: unknown) => void;
+  /**
+   * Called on the transitions only, so logs say each once: ok → failing (a fetch failed),
+   * failing → expired (the stale value passed maxStale and is no longer served), → ok.
+   */
+  onStateChange?: (state: 'ok' | 'failing' | 'expired', error?: unknown) => void;
   /** Called after every upstream attempt, for metrics. */
   onAttempt?: (outcome: { ok: boolean; durationMs: number; error?: unknown }) => void;
 }
@@ -88,6 +91,7 @@ export class RefreshingCache<T> {
     clearTimeout(this.dropTimer);
     this.dropTimer = this.timer(() => {
       this.value = undefined;
+      this.options.onStateChange?.('expired');
     }, this.options.ttlMs + this.options.maxStaleMs);
   }
 

@@ -73,6 +73,13 @@ export async function startGateway(config: ServeConfig, logger: Logger): Promise
             error: describeError(error),
             has_cached: caches[document].value !== undefined,
           });
+        } else if (state === 'expired') {
+          logger.error(
+            'stale document dropped after MAX_STALE_SECONDS; answering 502 until the upstream recovers',
+            {
+              document,
+            },
+          );
         } else {
           logger.info('upstream fetch recovered', { document });
         }
