@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: prints figures and ratios against same-run baselines.
- * Environment: BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 3),
+ * Environment: BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 5),
  * BENCH_CONNECTIONS (default 64), BENCH_NODE_FLAGS (V8 flags for both servers, default
  * the image's), BENCH_LOG_LEVEL (the gateway's, default info).
  */
@@ -8,7 +8,7 @@ import { benchPublish } from './publish.js';
 import { benchServe } from './serve.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 // Keep in step with the Dockerfile's ENTRYPOINT.
 const nodeFlags = (

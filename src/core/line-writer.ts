@@ -1,19 +1,25 @@
 /**
- * Log lines collected in memory and written in blocks: at 16 KiB, every 250 ms, and on
- * flush(). One request line costs a string append instead of a write call; a slow or
- * full stdout costs dropped lines (counted), never a stalled event loop or unbounded memory.
+ * Log lines collected into one reused 16 KiB block and written when it fills, every
+ * 250 ms, and on flush(). A request line costs one copy into the block: the line string
+ * dies at once instead of lingering until a write (and being promoted to the old heap),
+ * and there is no write call per request. When stdout does not keep up (a full
+ * non-blocking pipe), blocks queue up to 1 MiB and are written first, in order, later;
+ * past that, blocks are dropped and counted: never a stalled event loop, never unbounded memory.
  */
 import { writeSync } from 'node:fs';
 
 const BLOCK_BYTES = 16 * 1024;
+const MAX_QUEUED_BYTES = 1024 * 1024;
 const FLUSH_INTERVAL_MS = 250;
-/** Beyond this much unwritten log, new lines are dropped rather than buffered. */
-const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
 export class LineWriter {
-  private pending = '';
-  private carry: Buffer | undefined;
-  dropped = 0;
+  private readonly block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+  private used = 0;
+  /** Bytes the descriptor has not taken yet (EAGAIN, partial writes), oldest first. */
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  /** Bytes dropped because stdout did not keep up. */
+  droppedBytes = 0;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -26,33 +32,76 @@ export class LineWriter {
 
   /** Takes whole lines (each ending in a newline), as pino and the request logger write them. */
   write(line: string): boolean {
-    if (this.pending.length > MAX_PENDING_BYTES) {
-      this.dropped += 1;
-      return true;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: a cheap bound that avoids measuring the line.
+    if (this.used + line.length * 3 > BLOCK_BYTES) {
+      this.flush();
+      if (line.length * 3 > BLOCK_BYTES) {
+        this.send(Buffer.from(line));
+        return true;
+      }
     }
-    this.pending += line;
-    if (this.pending.length >= BLOCK_BYTES) this.flush();
+    this.used += this.block.write(line, this.used);
     return true;
   }
 
   flush(): void {
-    if (this.pending === '' && !this.carry) return;
-    let block = this.pending === '' ? (this.carry as Buffer) : Buffer.from(this.pending);
-    if (this.carry && this.pending !== '') block = Buffer.concat([this.carry, block]);
-    this.pending = '';
-    this.carry = undefined;
-    try {
-      const written = writeSync(this.fd, block);
-      if (written < block.length) this.carry = block.subarray(written);
-    } catch (error) {
-      // EAGAIN: a non-blocking stdout pipe is full. Keep the block for the next flush.
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') this.carry = block;
-      else throw error;
+    if (this.used === 0 && this.queue.length === 0) return;
+    const pending = this.block.subarray(0, this.used);
+    this.used = 0;
+    if (this.drainQueue()) {
+      const written = this.tryWrite(pending);
+      if (written < pending.length) this.enqueue(pending.subarray(written));
+    } else {
+      this.enqueue(pending);
     }
   }
 
   close(): void {
     clearInterval(this.timer);
     this.flush();
+  }
+
+  /** Bytes that do not fit the block: written at once, after anything queued. */
+  private send(bytes: Buffer): void {
+    this.flush();
+    const written = this.drainQueue() ? this.tryWrite(bytes) : 0;
+    if (written < bytes.length) this.enqueue(bytes.subarray(written));
+  }
+
+  /** Writes the queue in order; true when it is empty afterwards. */
+  private drainQueue(): boolean {
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Buffer;
+      const written = this.tryWrite(head);
+      this.queued -= written;
+      if (written < head.length) {
+        this.queue[0] = head.subarray(written);
+        return false;
+      }
+      this.queue.shift();
+    }
+    return true;
+  }
+
+  /** Copies (the block is reused) unless that would pass the cap. */
+  private enqueue(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.queued + bytes.length > MAX_QUEUED_BYTES) {
+      this.droppedBytes += bytes.length;
+      return;
+    }
+    this.queue.push(Buffer.from(bytes));
+    this.queued += bytes.length;
+  }
+
+  /** Bytes written; 0 when a non-blocking pipe is full (EAGAIN). */
+  private tryWrite(bytes: Buffer): number {
+    if (bytes.length === 0) return 0;
+    try {
+      return writeSync(this.fd, bytes);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return 0;
+      throw error;
+    }
   }
 }
