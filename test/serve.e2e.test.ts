@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,23 @@ function request(
     );
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** A GET written by hand, for what http.request cannot send (a header field twice). */
+function rawRequest(port: number, extraHeaders: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        `GET ${JWKS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extraHeaders}\r\n`,
+      );
+    });
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
   });
 }
 
@@ -151,6 +169,11 @@ describe('serve routes', () => {
     expect(conditional.headers['cache-control']).toBe('public, max-age=3600');
     const otherTag = await request(`${gateway.url}${JWKS_PATH}`, { headers: { 'if-none-match': '"nope"' } });
     expect(otherTag.status).toBe(200);
+    const listed = await rawRequest(
+      gateway.port,
+      `If-None-Match: "nope"\r\nIf-None-Match: ${get.headers.etag}\r\n`,
+    );
+    expect(listed).toMatch(/^HTTP\/1\.1 304 /);
 
     const withQuery = await request(`${gateway.url}${JWKS_PATH}?cachebust=1`);
     expect(withQuery.status).toBe(200);
@@ -179,7 +202,7 @@ describe('serve routes', () => {
     const metrics = await request(`${gateway.url}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain(
-      'kube_oidc_gateway_http_requests_total{route="/openid/v1/jwks",status="304"} 1',
+      'kube_oidc_gateway_http_requests_total{route="/openid/v1/jwks",status="304"} 2',
     );
     expect(metrics.body).toContain(`kube_oidc_gateway_jwks_keys ${apiserver.keys.length}`);
     expect(metrics.body).toMatch(

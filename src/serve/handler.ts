@@ -48,11 +48,15 @@ const PLAIN = {
  */
 function ifNoneMatchOf(request: IncomingMessage): string | undefined {
   const raw = request.rawHeaders;
+  let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === 13 && name.toLowerCase() === 'if-none-match') return raw[i + 1];
+    if (name.length === 13 && name.toLowerCase() === 'if-none-match') {
+      // Several fields make one list (RFC 9110 §5.3), as Node's own `headers` joins them.
+      value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+    }
   }
-  return undefined;
+  return value;
 }
 
 export function createHandler(deps: HandlerDeps) {

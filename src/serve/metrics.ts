@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics on a private registry. Label sets on the request path are bound
- * once (the children below), so a request costs one increment and no label hashing.
+ * Prometheus metrics on a private registry. The request path only bumps plain numbers;
+ * they are copied into the prom-client counters when /metrics is scraped.
  */
 import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
