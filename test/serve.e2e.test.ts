@@ -149,6 +149,37 @@ describe('serve routes', () => {
     expect(apiserver.requests.every((r) => r.authorization === `Bearer ${token}`)).toBe(true);
   });
 
+  it('serves kube-apiserver’s exact compact bytes with PRETTY_PRINT_JSON=false and JWKS_URI=keep', async () => {
+    await setup();
+    const gateway = await serve({ PRETTY_PRINT_JSON: 'false', JWKS_URI: 'keep' });
+    const jwks = await request(`${gateway.url}${JWKS_PATH}`);
+    expect(jwks.body).toBe(apiserver.jwksJson());
+    expect(jwks.headers.etag).toBe(sha256Etag(apiserver.jwksJson()));
+    const discovery = await request(`${gateway.url}${DISCOVERY}`);
+    expect(discovery.body).toBe(apiserver.discoveryJson());
+    expect(JSON.parse(discovery.body).jwks_uri).toBe(`${apiserver.url}/openid/v1/jwks`);
+    // keep: no rewrite, so no warning either.
+    expect(gateway.lines.some((l) => String(l.msg).startsWith('jwks_uri is not on the issuer origin'))).toBe(
+      false,
+    );
+  });
+
+  it('warns once when it rewrites jwks_uri onto the issuer (JWKS_URI=auto)', async () => {
+    await setup();
+    const gateway = await serve({ CACHE_TTL_SECONDS: '1' });
+    await request(`${gateway.url}${DISCOVERY}`);
+    // Several refreshes later, still one warning.
+    await until(() => apiserver.count(DISCOVERY) >= 3);
+    const warnings = gateway.lines.filter((l) =>
+      String(l.msg).startsWith('jwks_uri is not on the issuer origin'),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      upstream_jwks_uri: `${apiserver.url}/openid/v1/jwks`,
+      jwks_uri: `${apiserver.issuer}/openid/v1/jwks`,
+    });
+  });
+
   it('answers HEAD, conditional GET, query strings, 404 and 405 as documented', async () => {
     await setup();
     const gateway = await serve();
