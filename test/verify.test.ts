@@ -5,7 +5,7 @@
  * on its own crafted case and passing on a correct setup.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
 import type { ResolvedSourceSettings } from '../src/core/source-settings.js';
+import { resolvePublishConfig } from '../src/publish/config.js';
+import { runPublish } from '../src/publish/run.js';
 import type { CheckResult } from '../src/verify/result.js';
 import { runChecks, type VerifyOptions } from '../src/verify/run.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
@@ -375,15 +377,47 @@ describe('--compare-cluster', () => {
   it('reports, without failing, published keys the cluster no longer serves', async () => {
     const retained = apiserver.keys[1];
     if (!retained) throw new Error('no second key');
-    const jwksBefore = normalizeJwks(JSON.parse(apiserver.jwksJson()), NORMALIZE).body;
+    expect(retained.alg).toBe('ES256');
+    // What publish really leaves after the EC key is rotated out: a run before, a run after.
+    const folder = await mkdtemp(join(workdir, 'published-'));
+    const env = {
+      UPSTREAM_HOST: apiserver.url,
+      SA_TOKEN_PATH: cluster.source.tokenPath,
+      SA_CA_CERT_PATH: pki.caCertPath,
+    };
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    expect((await runPublish(resolvePublishConfig({ dest: [folder] }, env), io)).ok).toBe(true);
     apiserver.removeKey(retained.kid);
-    // As publish leaves it: discovery from the cluster now, JWKS still holding the rotated-out key.
-    publish({ jwks: { headers: GOOD_HEADERS, body: jwksBefore } });
+    expect((await runPublish(resolvePublishConfig({ dest: [folder] }, env), io)).ok).toBe(true);
+    const discovery = await readFile(join(folder, '.well-known/openid-configuration'));
+    const jwks = await readFile(join(folder, 'openid/v1/jwks'));
+    // The retained EC key keeps ES256 advertised, which the cluster no longer lists.
+    expect(JSON.parse(discovery.toString()).id_token_signing_alg_values_supported).toEqual([
+      'ES256',
+      'RS256',
+    ]);
+    expect(JSON.parse(apiserver.discoveryJson()).id_token_signing_alg_values_supported).toEqual(['RS256']);
+    publish({
+      discovery: { headers: GOOD_HEADERS, body: discovery },
+      jwks: { headers: GOOD_HEADERS, body: jwks },
+    });
+
     const results = await runChecks(options({ compareCluster: true }));
     expect(failed(results)).toEqual([]);
     expect(result(results, 'cluster-keys').message).toBe(
       `all 1 cluster keys are published; 1 more published key(s) the cluster no longer serves: ${retained.kid}`,
     );
+    expect(result(results, 'cluster-discovery').message).toBe(
+      'the public discovery document matches the cluster’s; it also lists ES256 for published keys the cluster no longer serves',
+    );
+  });
+
+  it('still fails an alg listed publicly that no published key uses', async () => {
+    const discovery = JSON.parse(apiserver.discoveryJson());
+    discovery.id_token_signing_alg_values_supported = ['ES256', 'PS256', 'RS256'];
+    publish({ discovery: { headers: GOOD_HEADERS, body: normalizeDiscovery(discovery, NORMALIZE).body } });
+    const results = await runChecks(options({ compareCluster: true }));
+    expect(failed(results)).toEqual(['cluster-discovery']);
   });
 
   it('fails a key published under the cluster’s kid with other key material', async () => {

@@ -39,6 +39,7 @@ export function compareDiscovery(
   cluster: IssuerDocuments,
   publicJson: unknown,
   settings: ResolvedSourceSettings,
+  publicJwks?: unknown,
 ) {
   const check = 'cluster-discovery';
   let published: ReturnType<typeof normalizeDiscovery>;
@@ -49,6 +50,21 @@ export function compareDiscovery(
   }
   if (published.body.equals(cluster.discovery.body)) {
     return ok(check, 'the public discovery document matches the cluster’s');
+  }
+  const retainedAlgs = algsOnlyForRetainedKeys(cluster, published.document, publicJwks);
+  if (retainedAlgs.length > 0) {
+    // publish keeps advertising the alg of a rotated-out key while it retains that key:
+    // equal once that member is the cluster's, it is the expected state, not drift.
+    const adjusted = normalizeDiscovery(
+      withMember(published.document, ALGS_MEMBER, cluster.discovery.document[ALGS_MEMBER]),
+      settings.normalize,
+    );
+    if (adjusted.body.equals(cluster.discovery.body)) {
+      return ok(
+        check,
+        `the public discovery document matches the cluster’s; it also lists ${retainedAlgs.join(', ')} for published keys the cluster no longer serves`,
+      );
+    }
   }
   const theirs: Record<string, unknown> = cluster.discovery.document;
   const ours: Record<string, unknown> = published.document;
@@ -64,6 +80,44 @@ export function compareDiscovery(
           .join('; ')
       : 'same members and values in a different order';
   return fail(check, `the public discovery document differs from the cluster’s: ${detail}`);
+}
+
+const ALGS_MEMBER = 'id_token_signing_alg_values_supported';
+
+/**
+ * The algs the public discovery document lists beyond the cluster's, when every one of
+ * them is the alg of a published key the cluster no longer serves; otherwise none.
+ */
+function algsOnlyForRetainedKeys(
+  cluster: IssuerDocuments,
+  published: Record<string, unknown>,
+  publicJwks: unknown,
+): string[] {
+  const ours = published[ALGS_MEMBER];
+  const theirs = cluster.discovery.document[ALGS_MEMBER];
+  if (!Array.isArray(ours) || !Array.isArray(theirs)) return [];
+  if (!theirs.every((alg) => ours.includes(alg))) return [];
+  const extra = ours.filter((alg): alg is string => typeof alg === 'string' && !theirs.includes(alg));
+  const keys = (publicJwks as { keys?: unknown } | null)?.keys;
+  if (extra.length === 0 || !Array.isArray(keys)) return [];
+  const clusterKids = new Set(cluster.jwks.kids);
+  const retainedAlgs = new Set(
+    keys
+      .filter((key) => !clusterKids.has((key as { kid?: unknown } | null)?.kid as string))
+      .map((key) => (key as { alg?: unknown } | null)?.alg),
+  );
+  return extra.every((alg) => retainedAlgs.has(alg)) ? extra : [];
+}
+
+/** A copy with one member replaced in place, so member order is kept. */
+function withMember(
+  document: Record<string, unknown>,
+  member: string,
+  value: unknown,
+): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [name, current] of Object.entries(document)) copy[name] = name === member ? value : current;
+  return copy;
 }
 
 /** The key material: every member the cluster's key has, with the same value. */

@@ -119,7 +119,9 @@ async function compareWithCluster(
   const { result, documents } = await fetchClusterDocuments(cluster);
   const results = [result];
   if (!documents) return results;
-  if (publicDiscovery !== undefined) results.push(compareDiscovery(documents, publicDiscovery, cluster));
+  if (publicDiscovery !== undefined) {
+    results.push(compareDiscovery(documents, publicDiscovery, cluster, jwksFetched ? publicJwks : undefined));
+  }
   if (jwksFetched) results.push(compareKeys(documents, publicJwks));
   return results;
 }
