@@ -2,6 +2,11 @@
  * `publish --verify`: after writing, publish runs verify's own checks against the public
  * URL, as a relying party would, and fails the run when they fail.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
@@ -84,6 +89,56 @@ describe('publish --verify', () => {
     expect(report.verify[0].checks.find((c: { check: string }) => c.check === 'issuer-public').status).toBe(
       'fail',
     );
+  });
+
+  it('trusts the CA given with --ca for the public check and verify, and only then', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-publish-ca-'));
+    const site = https.createServer({ key: pki.keyPem, cert: pki.certPem }, (req, res) => {
+      const path = new URL(req.url ?? '/', 'https://site').pathname;
+      readFile(join(folder, ...path.split('/').filter(Boolean))).then(
+        (body) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+          res.end(body);
+        },
+        () => {
+          res.writeHead(404);
+          res.end();
+        },
+      );
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const issuer = `https://127.0.0.1:${(site.address() as AddressInfo).port}/c`;
+    const run = (extra: string[]) =>
+      runCli([
+        'publish',
+        '--from-keys',
+        KEY_FILE,
+        '--issuer',
+        issuer,
+        '--dest',
+        join(folder, 'c'),
+        '--check-public-url',
+        issuer,
+        '--verify',
+        '--verify-allow-private',
+        ...extra,
+      ]);
+    try {
+      const untrusted = await run([]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/PUBLIC_CHECK_FAILED: .*(certificate|self-signed|verify)/i);
+      const trusted = await run(['--ca', pki.caCertPath]);
+      expect(trusted.stderr).toBe('');
+      expect(trusted.code).toBe(0);
+      expect(trusted.stdout).toContain(`    ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
+      const missing = await run(['--ca', join(folder, 'no-such-ca.pem')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/invalid --ca: cannot read .*no-such-ca\.pem: ENOENT/);
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses --verify without a public URL to verify', async () => {

@@ -3,9 +3,11 @@
  * redirects followed, bounded in time and size. Unlike getJson it returns the status,
  * headers and exact bytes, because whoever checks a public issuer must judge those too.
  */
+import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
 import { boundedGet } from './bounded-get.js';
+import { GatewayError } from './errors.js';
 
 export interface PublicGetOptions {
   url: URL;
@@ -21,6 +23,21 @@ export interface PublicResponse {
   headers: IncomingHttpHeaders;
   /** The body as received; empty for a redirect, whose body nobody reads. */
   body: Buffer;
+}
+
+/** The PEM of a `--ca` file; a missing or non-PEM file is a usage error naming the flag. */
+export async function readExtraCa(path: string, name = '--ca'): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: cannot read ${path}: ${reason}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: ${path} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 /** Passing `ca` replaces Node's roots, so an extra CA must be given together with them. */

@@ -51,12 +51,18 @@ export class InClusterSource implements DocumentSource {
   }
 
   async get(path: UpstreamPath): Promise<unknown> {
+    const url = new URL(this.base.href.replace(/\/+$/, '') + path);
+    if (this.base.protocol !== 'https:') {
+      // Plain http is only for a local authenticating proxy (kubectl proxy): the token is
+      // never sent where anyone on the network could read it.
+      return getJson({ url, timeoutMs: this.options.timeoutMs, requestOptions: {} });
+    }
     const [token, ca] = await Promise.all([this.readToken(), this.readCa()]);
     return getJson({
-      url: new URL(this.base.href.replace(/\/+$/, '') + path),
+      url,
       timeoutMs: this.options.timeoutMs,
       requestOptions: {
-        agent: this.base.protocol === 'https:' ? this.agent : undefined,
+        agent: this.agent,
         ...(ca ? { ca } : {}),
         headers: { authorization: `Bearer ${token}` },
       },

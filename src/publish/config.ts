@@ -96,6 +96,14 @@ export const publishSettings = {
     default: undefined,
     parse: parseString,
   },
+  ca: {
+    flag: 'ca',
+    env: 'PUBLISH_CA',
+    describe:
+      'PEM file of a CA trusted, besides the system store, by --check-public-url and --verify (private setups)',
+    default: undefined,
+    parse: parseString,
+  },
   verify: {
     flag: 'verify',
     env: 'PUBLISH_VERIFY',
@@ -158,6 +166,8 @@ export interface PublishConfig {
   dryRun: boolean;
   output: 'text' | 'json';
   checkPublicUrls: string[];
+  /** A PEM file trusted besides the system store by the public fetches. */
+  caPath: string | undefined;
   /** Run verify's checks against each public URL after writing. */
   verify: { allowPrivate: boolean } | undefined;
   store: StoreOptions;
@@ -236,6 +246,7 @@ export function resolvePublishConfig(argv: Argv, env: Env): PublishConfig {
     dryRun: s.dryRun ?? false,
     output: s.output ?? 'text',
     checkPublicUrls: checks.values.map((value) => parseCheckUrl(value, checks.name)),
+    caPath: s.ca,
     verify: s.verify ? { allowPrivate: s.verifyAllowPrivate ?? false } : undefined,
     store: { s3Endpoint: s.s3Endpoint, s3ForcePathStyle: s.s3ForcePathStyle ?? false, s3Region: s.s3Region },
   };

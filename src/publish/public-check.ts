@@ -28,6 +28,7 @@ export async function checkPublicUrl(
   base: string,
   jwksKey: string,
   expected: { discovery: Buffer; jwks: Buffer[] },
+  extraCa?: string,
 ): Promise<PublicCheckResult[]> {
   const targets = [
     { kind: 'discovery' as const, key: DISCOVERY_KEY, accept: [expected.discovery] },
@@ -38,7 +39,7 @@ export async function checkPublicUrl(
       const url = `${base}/${key.split('/').map(encodeURIComponent).join('/')}`;
       let fetched: PublicResponse;
       try {
-        fetched = await getPublic({ url: new URL(url), timeoutMs: TIMEOUT_MS });
+        fetched = await getPublic({ url: new URL(url), timeoutMs: TIMEOUT_MS, extraCa });
       } catch (error) {
         return { url, kind, ok: false, problem: `cannot fetch it: ${describeError(error)}` };
       }

@@ -7,6 +7,7 @@
 import { fetchIssuerDocuments, type IssuerDocuments } from '../core/documents.js';
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createKeyFileSource } from '../core/keys.js';
+import { readExtraCa } from '../core/public-get.js';
 import { createSource, type DocumentSource } from '../core/source.js';
 import type { PublishConfig } from './config.js';
 import type { Destination } from './destination.js';
@@ -64,6 +65,8 @@ async function publish(
   report: PublishReport,
   warn: (message: string) => void,
 ): Promise<void> {
+  // Read first: a bad --ca is a usage error, found before anything is fetched or written.
+  const extraCa = config.caPath === undefined ? undefined : await readExtraCa(config.caPath);
   const documents = await loadDocuments(config, report);
   const { discovery } = documents;
   report.issuer = discovery.document.issuer;
@@ -99,14 +102,17 @@ async function publish(
       jwks: published.map((bytes) => bytes.jwks),
     };
     const checks = await Promise.all(
-      config.checkPublicUrls.map((base) => checkPublicUrl(base, jwksKey, expected)),
+      config.checkPublicUrls.map((base) => checkPublicUrl(base, jwksKey, expected, extraCa)),
     );
     report.publicChecks = checks.flat();
     for (const check of report.publicChecks)
       if (check.ok && check.problem) warn(`${check.url}: ${check.problem}`);
     report.ok = report.publicChecks.every((check) => check.ok);
     if (report.ok && config.verify) {
-      report.verify = await verifyPublic(config.checkPublicUrls, discovery.document.issuer, config.verify);
+      report.verify = await verifyPublic(config.checkPublicUrls, discovery.document.issuer, {
+        ...config.verify,
+        extraCa,
+      });
       report.ok = report.verify.every((run) => run.checks.every((check) => check.status !== 'fail'));
     }
   }
@@ -116,7 +122,7 @@ async function publish(
 async function verifyPublic(
   bases: string[],
   issuer: string,
-  options: { allowPrivate: boolean },
+  options: { allowPrivate: boolean; extraCa: string | undefined },
 ): Promise<PublishReport['verify']> {
   const { runChecks } = await import('../verify/run.js');
   return Promise.all(
@@ -126,6 +132,7 @@ async function verifyPublic(
         issuer,
         discoveryUrl: `${url}/.well-known/openid-configuration`,
         allowPrivate: options.allowPrivate,
+        extraCa: options.extraCa,
       }),
     })),
   );

@@ -3,8 +3,8 @@
  * a usage error (exit 2) naming the flag. The cluster settings are resolved only when a
  * check needs the API server, so a stray KUBECONFIG cannot break a plain public check.
  */
-import { readFile } from 'node:fs/promises';
 import { GatewayError } from '../core/errors.js';
+import { readExtraCa } from '../core/public-get.js';
 import { resolveAll } from '../core/settings.js';
 import { resolveSourceSettings } from '../core/source-settings.js';
 import type { VerifyOptions } from './run.js';
@@ -14,20 +14,6 @@ import type { TokenSpec } from './token.js';
 export interface VerifyConfig {
   options: VerifyOptions;
   output: 'text' | 'json';
-}
-
-async function readCa(path: string): Promise<string> {
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new GatewayError('CONFIG_INVALID', `invalid --ca: cannot read ${path}: ${reason}`);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new GatewayError('CONFIG_INVALID', `invalid --ca: ${path} holds no PEM certificate`);
-  }
-  return pem;
 }
 
 export async function resolveVerifyConfig(
@@ -55,7 +41,7 @@ export async function resolveVerifyConfig(
     output: s.output ?? 'text',
     options: {
       issuer: s.issuer,
-      extraCa: s.ca === undefined ? undefined : await readCa(s.ca),
+      extraCa: s.ca === undefined ? undefined : await readExtraCa(s.ca),
       allowPrivate: argv['allow-private'] === true,
       maxAgeLimitSeconds: s.maxAgeLimit ?? DEFAULT_MAX_AGE_LIMIT_SECONDS,
       timeoutMs: (s.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,

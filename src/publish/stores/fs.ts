@@ -17,7 +17,7 @@ export function createFolderStore(root: string): ObjectStore {
   const pathOf = (key: string): string => {
     const path = resolve(base, ...key.split('/'));
     // Keys come from the issuer's jwks_uri; never let one climb out of the folder.
-    if (!path.startsWith(base + sep)) {
+    if (!path.startsWith(base.endsWith(sep) ? base : base + sep)) {
       throw new GatewayError('PUBLISH_INVALID', `object key ${key} would leave the folder ${base}`);
     }
     return path;
