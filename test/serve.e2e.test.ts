@@ -404,6 +404,18 @@ describe('serve upstream behaviour', () => {
     expect(apiserver.count()).toBe(0);
   });
 
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    await setup({ kind: 'delay', ms: 800 });
+    const gateway = await serve();
+    const inFlight = request(`${gateway.url}${JWKS_PATH}`);
+    await until(() => apiserver.count(JWKS_PATH) === 1);
+    gateway.child.kill('SIGTERM');
+    const reply = await inFlight;
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).keys).toHaveLength(apiserver.keys.length);
+    expect((await gateway.exited).code).toBe(0);
+  });
+
   it('exits 0 on SIGTERM after finishing', async () => {
     await setup();
     const gateway = await serve();
