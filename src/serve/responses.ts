@@ -18,7 +18,17 @@ export interface PreparedDocument {
 }
 
 export function prepareDocument(rendered: RenderedDocument, clientCacheTtlSeconds: number): PreparedDocument {
-  const cacheControl = `public, max-age=${clientCacheTtlSeconds}`;
+  // What a 304 repeats of a 200: the cache headers and validators, Expires last.
+  const cacheHeaders = () => [
+    'cache-control',
+    `public, max-age=${clientCacheTtlSeconds}`,
+    'etag',
+    rendered.etag,
+    'x-content-type-options',
+    'nosniff',
+    'expires',
+    '',
+  ];
   return {
     rendered,
     body: rendered.body,
@@ -28,25 +38,10 @@ export function prepareDocument(rendered: RenderedDocument, clientCacheTtlSecond
       'application/json',
       'content-length',
       String(rendered.body.length),
-      'cache-control',
-      cacheControl,
-      'etag',
-      rendered.etag,
-      'x-content-type-options',
-      'nosniff',
-      'expires',
-      '',
+      ...cacheHeaders(),
     ],
-    notModifiedHeaders: [
-      'cache-control',
-      cacheControl,
-      'etag',
-      rendered.etag,
-      'x-content-type-options',
-      'nosniff',
-      'expires',
-      '',
-    ],
+    // Its own list: each one's Expires slot is written in place.
+    notModifiedHeaders: cacheHeaders(),
   };
 }
 
