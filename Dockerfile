@@ -20,6 +20,7 @@ ENV NODE_ENV=production
 EXPOSE 8080
 # V8 flags (not allowed in NODE_OPTIONS, hence here), measured by `npm run bench`:
 # a 1 MiB young generation, and no background compiler/GC threads: the pod gets a tenth
-# of a core, so helper threads buy nothing and cost memory.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-old-space-size=48", "--single-threaded", "/app/dist/cli.js"]
+# of a core, so helper threads buy nothing and cost memory. --disable-sigusr1: SIGUSR1
+# must never open the inspector (cli.js ignores the signal too, once it has loaded).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-old-space-size=48", "--single-threaded", "--disable-sigusr1", "/app/dist/cli.js"]
 CMD ["serve"]

@@ -12,7 +12,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 // Keep in step with the Dockerfile's ENTRYPOINT.
 const nodeFlags = (
-  process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=48 --single-threaded'
+  process.env.BENCH_NODE_FLAGS ??
+  '--max-semi-space-size=1 --max-old-space-size=48 --single-threaded --disable-sigusr1'
 )
   .split(' ')
   .filter(Boolean);

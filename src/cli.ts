@@ -3,6 +3,8 @@
  * The kube-oidc-gateway command line. Each command's module is small; the heavy parts
  * (cloud SDKs, the Kubernetes client) are imported only by the code path that uses them.
  */
+// First: no SIGUSR1 may open the inspector while the rest loads.
+import './core/no-inspector-signal.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, isGatewayError } from './core/errors.js';
