@@ -1,12 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LineWriter } from './line-writer.js';
 
+const tempDirs: string[] = [];
+
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 function tempFile() {
-  const path = join(mkdtempSync(join(tmpdir(), 'line-writer-')), 'out.log');
+  const path = join(tempDir('line-writer-'), 'out.log');
   return { path, fd: openSync(path, 'w') };
 }
 
@@ -67,8 +79,7 @@ describe('LineWriter', () => {
 
 describe('LineWriter on a full non-blocking pipe', () => {
   it('keeps what the pipe refused (EAGAIN, partial writes) and writes it first, in order, later', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'line-writer-fifo-'));
-    const fifo = join(dir, 'pipe');
+    const fifo = join(tempDir('line-writer-fifo-'), 'pipe');
     execFileSync('mkfifo', [fifo]);
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const writerFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
@@ -104,5 +115,79 @@ describe('LineWriter on a full non-blocking pipe', () => {
     writer.close();
     closeSync(writerFd);
     closeSync(reader);
+  });
+});
+
+function fifoPair() {
+  const dir = tempDir('line-writer-fifo-');
+  const path = join(dir, 'pipe');
+  execFileSync('mkfifo', [path]);
+  const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  return { dir, path, reader, writer };
+}
+
+/** Everything the pipe holds right now. */
+function drainFifo(fd: number): string {
+  const chunks: Buffer[] = [];
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(fd, chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      throw error;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+describe('LineWriter when stdout fails', () => {
+  it('never throws when the reader has gone (EPIPE): drops and counts the lines, and writes again to a new reader', () => {
+    const fifo = fifoPair();
+    closeSync(fifo.reader);
+    const writer = new LineWriter(fifo.writer, { intervalMs: 0 });
+    for (let i = 0; i < 10; i++) writer.write(`line ${i}\n`);
+    expect(() => writer.flush()).not.toThrow();
+    expect(writer.droppedLines).toBe(10);
+    // A line larger than the block takes the direct path.
+    expect(() => writer.write(`${'x'.repeat(20_000)}\n`)).not.toThrow();
+    expect(writer.droppedLines).toBe(11);
+
+    const reader = openSync(fifo.path, constants.O_RDONLY | constants.O_NONBLOCK);
+    writer.write('back\n');
+    writer.flush();
+    expect(drainFifo(reader)).toBe('back\n');
+    expect(writer.droppedLines).toBe(11);
+    closeSync(reader);
+    writer.write('gone again\n');
+    expect(() => writer.close()).not.toThrow();
+    expect(writer.droppedLines).toBe(12);
+    closeSync(fifo.writer);
+  });
+
+  it('counts the lines it drops once 1 MiB is queued, and loses no line silently', () => {
+    const fifo = fifoPair();
+    const writer = new LineWriter(fifo.writer, { intervalMs: 0 });
+    const total = 15_000;
+    // 100 bytes a line, 1.5 MB in all: far past the pipe (64 KiB) and the 1 MiB queue.
+    for (let i = 0; i < total; i++) writer.write(`${String(i).padStart(6, '0')} ${'x'.repeat(92)}\n`);
+    writer.flush();
+    expect(writer.droppedLines).toBeGreaterThan(0);
+    let received = '';
+    for (let round = 0; round < 100; round++) {
+      received += drainFifo(fifo.reader);
+      writer.flush();
+    }
+    received += drainFifo(fifo.reader);
+    const lines = received.split('\n').slice(0, -1);
+    expect(lines.every((line) => line.length === 99)).toBe(true);
+    expect(lines.length + writer.droppedLines).toBe(total);
+    writer.close();
+    closeSync(fifo.writer);
+    closeSync(fifo.reader);
   });
 });

@@ -5,12 +5,16 @@
  * and there is no write call per request. When stdout does not keep up (a full
  * non-blocking pipe), blocks queue up to 1 MiB and are written first, in order, later;
  * past that, blocks are dropped and counted: never a stalled event loop, never unbounded memory.
+ * A descriptor that fails (EPIPE when the log reader has gone, EBADF, EIO, ENOSPC) never
+ * throws into the caller: what it refused is dropped and counted, and later writes try
+ * again (a FIFO can get a new reader). Logging must never take the process down.
  */
 import { writeSync } from 'node:fs';
 
 const BLOCK_BYTES = 16 * 1024;
 const MAX_QUEUED_BYTES = 1024 * 1024;
 const FLUSH_INTERVAL_MS = 250;
+const NEWLINE = 0x0a;
 
 export class LineWriter {
   private readonly block = Buffer.allocUnsafeSlow(BLOCK_BYTES);
@@ -18,8 +22,8 @@ export class LineWriter {
   /** Bytes the descriptor has not taken yet (EAGAIN, partial writes), oldest first. */
   private readonly queue: Buffer[] = [];
   private queued = 0;
-  /** Bytes dropped because stdout did not keep up. */
-  droppedBytes = 0;
+  /** Lines dropped, wholly or in part: stdout did not keep up, or failed. */
+  droppedLines = 0;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -87,21 +91,32 @@ export class LineWriter {
   private enqueue(bytes: Buffer): void {
     if (bytes.length === 0) return;
     if (this.queued + bytes.length > MAX_QUEUED_BYTES) {
-      this.droppedBytes += bytes.length;
+      this.drop(bytes);
       return;
     }
     this.queue.push(Buffer.from(bytes));
     this.queued += bytes.length;
   }
 
-  /** Bytes written; 0 when a non-blocking pipe is full (EAGAIN). */
+  /**
+   * Bytes written; 0 when a non-blocking pipe is full (EAGAIN). When the descriptor fails
+   * otherwise, all of them: they are dropped and counted, never retried.
+   */
   private tryWrite(bytes: Buffer): number {
     if (bytes.length === 0) return 0;
     try {
       return writeSync(this.fd, bytes);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return 0;
-      throw error;
+      this.drop(bytes);
+      return bytes.length;
+    }
+  }
+
+  /** Counts the lines these bytes end (a line cut short counts too: its newline is lost). */
+  private drop(bytes: Buffer): void {
+    for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) {
+      this.droppedLines += 1;
     }
   }
 }

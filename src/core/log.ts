@@ -1,7 +1,14 @@
 /**
- * Logging: JSON lines through pino by default, or the Go gateway's key=value lines.
- * Both write to stdout asynchronously (sonic-boom coalesces writes under load) and are
- * flushed on exit. Nothing here ever logs a token or an Authorization header.
+ * Logging: JSON lines through pino by default, or the Go gateway's key=value lines, to
+ * stdout (serve: through a LineWriter, flushed on exit). Invariants:
+ * - Nothing here ever logs a token or an Authorization header.
+ * - One event is one line in either format, whatever a value holds: JSON escapes control
+ *   characters (the request path's U+2028/U+2029 and C1 controls too), and the text
+ *   format quotes (JSON-style) any value holding a space, a quote, `=`, or a control or
+ *   line-separator character, and escapes those. A value without them is written bare,
+ *   so the Go gateway's request line is byte-identical for ordinary paths.
+ * - A failing stdout never throws into the caller (see LineWriter); serve counts the
+ *   lines it drops.
  */
 import pino from 'pino';
 import { LineWriter } from './line-writer.js';
@@ -24,6 +31,11 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   request(fields: RequestLogFields): void;
   flush(): void;
+  /**
+   * Lines dropped because stdout failed or did not keep up (buffered loggers; the
+   * unbuffered pino destination goes quiet on EPIPE without counting).
+   */
+  droppedLines(): number;
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
@@ -41,9 +53,11 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const fd = options.fd ?? 1;
-  const destination: { write(line: string): unknown; flushSync(): void } = options.buffered
-    ? bufferedDestination(new LineWriter(fd))
+  const writer = options.buffered ? new LineWriter(fd) : undefined;
+  const destination: { write(line: string): unknown; flushSync(): void } = writer
+    ? bufferedDestination(writer)
     : pino.destination({ dest: fd, sync: true });
+  const droppedLines = () => writer?.droppedLines ?? 0;
   const threshold = LEVELS[options.level];
   if (options.format === 'json') {
     const logger = pino(
@@ -65,11 +79,14 @@ export function createLogger(options: LoggerOptions): Logger {
         );
       },
       flush: () => destination.flushSync(),
+      droppedLines,
     };
   }
   const line = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;
-    destination.write(`time=${new Date().toISOString()} level=${level} msg=${quote(msg)}${logfmt(fields)}\n`);
+    destination.write(
+      `time=${new Date().toISOString()} level=${level} msg=${logfmtValue(msg)}${logfmt(fields)}\n`,
+    );
   };
   return {
     debug: (msg, fields) => line('debug', msg, fields),
@@ -78,12 +95,14 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (msg, fields) => line('error', msg, fields),
     request: ({ path, status, cacheHit, durationMs }) => {
       if (LEVELS.info < threshold) return;
-      // The Go gateway's exact line, so existing log queries keep working.
+      // The Go gateway's exact line, so existing log queries keep working; the path quoted
+      // only when it must be (the Go gateway never quoted, so `path=/a"b` could not be parsed).
       destination.write(
-        `path=${path} status=${status} cache_hit=${cacheHit} duration=${round(durationMs)}ms\n`,
+        `path=${logfmtValue(path)} status=${status} cache_hit=${cacheHit} duration=${round(durationMs)}ms\n`,
       );
     },
     flush: () => destination.flushSync(),
+    droppedLines,
   };
 }
 
@@ -91,15 +110,34 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function quote(value: string): string {
-  return /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value);
+/**
+ * What a bare logfmt value must not hold: space and C0 controls (a space or newline would
+ * end the value or the line), `"` and `=` (parsers read them as syntax), DEL, C1 controls
+ * (U+0085 is a newline to some readers) and U+2028/U+2029. Node's HTTP parser already
+ * refuses most of these in a request target, but not `"` or `=`, and log fields (upstream
+ * error messages) carry whatever they carry.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const NEEDS_QUOTING = /[\u0000-\u0020"=\u007f-\u009f\u2028\u2029]/;
+/** Left unescaped by JSON.stringify, escaped here so a quoted value cannot break a line either. */
+const UNESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+
+/** A logfmt value: bare when that is unambiguous, else a JSON string (go-logfmt reads both). */
+function logfmtValue(value: string): string {
+  if (value !== '' && !NEEDS_QUOTING.test(value)) return value;
+  return JSON.stringify(value).replace(UNESCAPED_BY_JSON, unicodeEscape);
+}
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
 
 function logfmt(fields?: LogFields): string {
   if (!fields) return '';
   let out = '';
   for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) out += ` ${key}=${typeof value === 'string' ? quote(value) : String(value)}`;
+    if (value !== undefined)
+      out += ` ${key}=${typeof value === 'string' ? logfmtValue(value) : String(value)}`;
   }
   return out;
 }
@@ -110,11 +148,14 @@ function bufferedDestination(writer: LineWriter) {
 
 const QUOTED_PATHS = new Map<string, string>();
 
-/** JSON-quoted path, kept for the few paths that repeat (the routes) so most requests skip JSON.stringify. */
+/**
+ * JSON-quoted path, kept for the few paths that repeat (the routes) so most requests skip
+ * JSON.stringify. Line separators are escaped too, as in the text format.
+ */
 function quotedPath(path: string): string {
   let quoted = QUOTED_PATHS.get(path);
   if (quoted === undefined) {
-    quoted = JSON.stringify(path);
+    quoted = JSON.stringify(path).replace(UNESCAPED_BY_JSON, unicodeEscape);
     if (QUOTED_PATHS.size < 64) QUOTED_PATHS.set(path, quoted);
   }
   return quoted;

@@ -60,8 +60,12 @@ export class GatewayMetrics {
     miss: { discovery: 0, jwks: 0 },
   };
 
+  /** The logger's running count of dropped lines (see LineWriter), read on scrape. */
+  droppedLogLines: () => number = () => 0;
+
   constructor(state: (document: DocumentName) => DocumentState) {
     const registers = [this.registry];
+    const self = this;
     const requestCounts = this.requestCounts;
     const cacheCounts = this.cacheCounts;
     collectProcessMetrics(this.registry, 'kube_oidc_gateway_');
@@ -129,6 +133,15 @@ export class GatewayMetrics {
         for (const document of ['discovery', 'jwks'] as const) {
           this.set({ document }, state(document).servingStale ? 1 : 0);
         }
+      },
+    });
+    new Counter({
+      name: 'kube_oidc_gateway_log_lines_dropped_total',
+      help: 'Log lines dropped because stdout failed (its reader went away) or did not keep up',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(self.droppedLogLines());
       },
     });
     new Gauge({

@@ -36,6 +36,7 @@ export async function startGateway(config: ServeConfig, logger: Logger): Promise
       ...(rendered?.kind === 'jwks' ? { keyCount: rendered.kids.length } : {}),
     };
   });
+  metrics.droppedLogLines = () => logger.droppedLines();
 
   let warnedRewrite = '';
   const load = async (document: DocumentName): Promise<PreparedDocument> => {

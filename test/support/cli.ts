@@ -56,12 +56,21 @@ export interface ServeProcess {
   child: ChildProcessWithoutNullStreams;
   port: number;
   url: string;
-  /** Every stdout line so far, parsed when it is JSON. */
+  /** Every stdout line so far, parsed when it is JSON, else its key=value pairs and `raw`. */
   readonly lines: Array<Record<string, unknown>>;
   readonly stderr: string;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The key=value pairs of a LOG_FORMAT=text line (bare, or quoted as JSON strings). */
+function logfmtFields(line: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [, key, value] of line.matchAll(/([a-z_]+)=("(?:[^"\\]|\\.)*"|[^ ]*)/g)) {
+    fields[key as string] = value?.startsWith('"') ? (JSON.parse(value) as string) : (value as string);
+  }
+  return fields;
 }
 
 /** Starts `serve` on 127.0.0.1 with a free port and resolves once it logs `listening`. */
@@ -98,7 +107,7 @@ export function startServe(
         try {
           parsed = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          parsed = { raw: line };
+          parsed = { raw: line, ...logfmtFields(line) };
         }
         lines.push(parsed);
         if (parsed.msg === 'listening') {
