@@ -87,7 +87,7 @@ export class GatewayMetrics {
         help:
           outcome === 'hit'
             ? 'Document requests answered from the cache without waiting on the upstream'
-            : 'Document requests that had to wait for an upstream fetch',
+            : 'Document requests not answered from the cache: they waited for an upstream fetch, or got 502',
         labelNames: ['document'],
         registers,
         collect() {
