@@ -357,7 +357,8 @@ describe('documents', () => {
 
   it('fails members GCP does not accept, only with --gcp', async () => {
     const jwks = JSON.parse(apiserver.jwksJson());
-    jwks.keys[0].x5t = 'AAAA';
+    // A well-formed SHA-1 thumbprint: valid for the core validation, a member GCP refuses.
+    jwks.keys[0].x5t = Buffer.alloc(20, 7).toString('base64url');
     publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
     expect(failed(await runChecks(options()))).toEqual([]);
     const results = await runChecks(options({ gcp: true }));

@@ -2,6 +2,8 @@
  * Strict validation of the two issuer documents. A document that fails here is never
  * cached, served or published; the message names the exact problem.
  */
+import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { nonCanonicalUrlProblem } from './canonical-url.js';
 import { GatewayError } from './errors.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -26,22 +28,33 @@ export interface JwkSet {
 /** RFC 7517/7518 private members: their presence means a secret would be published. */
 export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/** The public members each supported key type must carry. */
-const REQUIRED_PUBLIC_MEMBERS: Record<string, readonly string[]> = {
-  RSA: ['n', 'e'],
-  EC: ['crv', 'x', 'y'],
-  OKP: ['crv', 'x'],
+/** RFC 7517 §4 members any public signing key may carry, whatever its type. */
+const COMMON_MEMBERS = ['kty', 'kid', 'use', 'alg', 'key_ops', 'x5c', 'x5t', 'x5t#S256', 'x5u'] as const;
+
+/**
+ * The key types accepted and their public members (RFC 7518 §6.2.1, §6.3.1). Only RSA and
+ * EC: the AWS, GCP and Azure verifiers accept no others, and PyJWT and go-jose refuse the
+ * whole set when one key is unusable, so one such key would break every token.
+ */
+const KEY_TYPES: Record<string, { members: readonly string[]; algs: readonly string[] }> = {
+  RSA: { members: ['n', 'e'], algs: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] },
+  EC: { members: ['crv', 'x', 'y'], algs: ['ES256', 'ES384', 'ES512'] },
 };
 
-/** Signing algorithms a relying party may see next to each key type. */
-const ALGS_BY_KTY: Record<string, readonly string[]> = {
-  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
-  EC: ['ES256', 'ES384', 'ES512'],
-  OKP: ['EdDSA'],
+/** Each curve's coordinate size (RFC 7518 §6.2.1.2: x and y are full-size) and its one alg. */
+const EC_CURVES: Record<string, { bytes: number; alg: string }> = {
+  'P-256': { bytes: 32, alg: 'ES256' },
+  'P-384': { bytes: 48, alg: 'ES384' },
+  'P-521': { bytes: 66, alg: 'ES512' },
 };
 
-const EC_CURVES = ['P-256', 'P-384', 'P-521'];
+/** NIST SP 800-131A and every cloud verifier: shorter RSA keys are forgeable or refused. */
+export const MIN_RSA_BITS = 2048;
+/** Go's crypto/rsa (go-jose, Vault) refuses an exponent above this; an even or tiny one is no key. */
+const MAX_RSA_EXPONENT = 2n ** 31n - 1n;
+
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -67,13 +80,14 @@ function parseHttpsUrl(value: unknown, what: string): URL | string {
   return url;
 }
 
-/** An https URL with a host and neither query nor fragment, as OIDC Discovery requires of an issuer. */
+/** An https URL with a host and neither query nor fragment, as OIDC Discovery requires of an issuer, written canonically. */
 export function checkIssuerUrl(value: unknown, what: string): string | undefined {
   const url = parseHttpsUrl(value, what);
   if (typeof url === 'string') return url;
   if (url.search !== '' || (value as string).includes('?')) return `${what} "${value}" has a query`;
   if (url.username !== '' || url.password !== '') return `${what} "${value}" carries credentials`;
-  return undefined;
+  // Compared byte for byte with every token's iss: only the form parsers write back will do.
+  return nonCanonicalUrlProblem(value as string, what, url);
 }
 
 function checkHttpsUrl(value: unknown, what: string): string | undefined {
@@ -104,45 +118,181 @@ export function validateDiscovery(value: unknown): DiscoveryDocument {
   return value as DiscoveryDocument;
 }
 
-function validateJwk(value: unknown, index: number): Jwk {
-  const where = `key #${index}`;
-  const fail = (problem: string): never => {
-    throw new GatewayError('JWKS_INVALID', `JWKS ${problem}`);
-  };
-  if (!isObject(value)) return fail(`${where} is ${describeType(value)}, not an object`);
+/**
+ * One public signing key, checked member by member: only the members RFC 7517/7518 define
+ * for its kty, each well-formed, and key material that really is a public key of the
+ * required strength. `where` starts every message ("JWKS key #2", a state record...).
+ * Throws JWKS_PRIVATE_KEY for private members (checked first, whatever else is wrong),
+ * JWKS_INVALID otherwise.
+ */
+export function validateJwk(value: unknown, where: string): Jwk {
+  if (!isObject(value)) throw invalidJwk(`${where} is ${describeType(value)}, not an object`);
   const kid = value.kid;
   const named = typeof kid === 'string' && kid !== '' ? `${where} (kid "${kid}")` : where;
-  // Checked before anything else: a private key must be refused even if it is malformed otherwise.
-  const privateMembers = PRIVATE_JWK_MEMBERS.filter((member) => member in value);
+  const privateMembers = PRIVATE_JWK_MEMBERS.filter((member) => Object.hasOwn(value, member));
   if (privateMembers.length > 0) {
     throw new GatewayError(
       'JWKS_PRIVATE_KEY',
-      `JWKS ${named} carries private key material (${privateMembers.join(', ')}); refusing to publish it`,
+      `${named} carries private key material (${privateMembers.join(', ')}); refusing to publish it`,
     );
   }
-  if (typeof value.kty !== 'string' || value.kty === '') fail(`${named} has no kty`);
-  if (typeof kid !== 'string' || kid === '') fail(`${where} has no kid`);
+  const fail = (problem: string): never => {
+    throw invalidJwk(`${named} ${problem}`);
+  };
+  if (typeof value.kty !== 'string' || value.kty === '') fail('has no kty');
   const kty = value.kty as string;
-  const required = REQUIRED_PUBLIC_MEMBERS[kty];
-  if (!required) return fail(`${named} has unsupported kty "${kty}"`);
-  for (const member of required) {
+  const keyType = Object.hasOwn(KEY_TYPES, kty) ? KEY_TYPES[kty] : undefined;
+  if (!keyType) {
+    return fail(
+      `has unsupported kty "${kty}": only RSA and EC keys are accepted (AWS, GCP and Azure verify no others)`,
+    );
+  }
+  if (typeof kid !== 'string' || kid === '') throw invalidJwk(`${where} has no kid`);
+  const unknown = Object.keys(value).filter(
+    (member) => !(COMMON_MEMBERS as readonly string[]).includes(member) && !keyType.members.includes(member),
+  );
+  if (unknown.length > 0) {
+    const list = unknown.map((member) => `"${member}"`).join(', ');
+    fail(
+      `has ${list}, not ${unknown.length === 1 ? 'a member' : 'members'} of a public ${kty} key (RFC 7517/7518)`,
+    );
+  }
+  for (const member of keyType.members) {
     const memberValue = value[member];
-    if (typeof memberValue !== 'string' || memberValue === '')
-      fail(`${named} (${kty}) is missing "${member}"`);
-    if (member !== 'crv' && !BASE64URL.test(memberValue as string)) {
-      fail(`${named} member "${member}" is not base64url`);
+    if (typeof memberValue !== 'string' || memberValue === '') fail(`(${kty}) is missing "${member}"`);
+    if (member !== 'crv' && !BASE64URL.test(memberValue as string))
+      fail(`member "${member}" is not base64url`);
+  }
+  const curve = kty === 'EC' ? ecCurveOf(value, fail) : undefined;
+  if (value.alg !== undefined) {
+    if (!keyType.algs.includes(value.alg as string)) {
+      fail(`has alg "${String(value.alg)}", which does not fit kty ${kty}`);
     }
-  }
-  if (kty === 'EC' && !EC_CURVES.includes(value.crv as string)) {
-    fail(`${named} has unsupported curve "${String(value.crv)}"`);
-  }
-  if (value.alg !== undefined && !(ALGS_BY_KTY[kty] ?? []).includes(value.alg as string)) {
-    fail(`${named} has alg "${String(value.alg)}", which does not fit kty ${kty}`);
+    if (curve && value.alg !== curve.alg)
+      fail(`has alg "${String(value.alg)}", which does not fit curve ${String(value.crv)}`);
   }
   if (value.use !== undefined && value.use !== 'sig') {
-    fail(`${named} has use "${String(value.use)}"; only "sig" keys belong in an issuer's JWKS`);
+    fail(`has use "${String(value.use)}"; only "sig" keys belong in an issuer's JWKS`);
   }
+  checkKeyOps(value.key_ops, fail);
+  const publicKey = importKey(value, kty, fail);
+  checkCertificateMembers(value, publicKey, fail);
   return value as Jwk;
+}
+
+function invalidJwk(message: string): GatewayError {
+  return new GatewayError('JWKS_INVALID', message);
+}
+
+type Fail = (problem: string) => never;
+
+function ecCurveOf(jwk: Record<string, unknown>, fail: Fail): { bytes: number; alg: string } {
+  const crv = jwk.crv as string;
+  const curve = Object.hasOwn(EC_CURVES, crv) ? EC_CURVES[crv] : undefined;
+  if (!curve) return fail(`has unsupported curve "${crv}"`);
+  for (const member of ['x', 'y']) {
+    const bytes = Buffer.from(jwk[member] as string, 'base64url').length;
+    if (bytes !== curve.bytes)
+      fail(`member "${member}" is ${bytes} bytes; ${crv} coordinates are ${curve.bytes}`);
+  }
+  return curve;
+}
+
+/** RFC 7517 §4.3: unique operation names; a key that signs tokens is published to verify them. */
+function checkKeyOps(keyOps: unknown, fail: Fail): void {
+  if (keyOps === undefined) return;
+  if (!Array.isArray(keyOps) || keyOps.length === 0 || keyOps.some((op) => typeof op !== 'string')) {
+    fail('has key_ops that is not a non-empty array of strings');
+  }
+  const ops = keyOps as string[];
+  if (new Set(ops).size !== ops.length) fail('has key_ops with a repeated value');
+  const other = ops.filter((op) => op !== 'verify');
+  if (other.length > 0)
+    fail(`has key_ops "${other.join('", "')}"; only "verify" belongs in an issuer's JWKS`);
+}
+
+/**
+ * The key material, imported as a relying party would: an EC point off its curve or an
+ * RSA modulus that is no key fails here, and the strength is checked on what was imported.
+ * Only the type's own members are passed, so nothing else can sway the import.
+ */
+function importKey(jwk: Record<string, unknown>, kty: string, fail: Fail): KeyObject {
+  const material =
+    kty === 'RSA'
+      ? { kty, n: jwk.n as string, e: jwk.e as string }
+      : { kty, crv: jwk.crv as string, x: jwk.x as string, y: jwk.y as string };
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: material, format: 'jwk' });
+  } catch {
+    return fail(
+      kty === 'EC'
+        ? `has x, y that are not a point on ${material.crv}`
+        : 'has n, e that are not an RSA public key',
+    );
+  }
+  if (kty === 'RSA') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS)
+      fail(`has a ${bits}-bit RSA modulus; at least ${MIN_RSA_BITS} bits are required`);
+    const exponent = key.asymmetricKeyDetails?.publicExponent ?? 0n;
+    if (exponent < 3n || exponent % 2n === 0n || exponent > MAX_RSA_EXPONENT) {
+      fail(`has RSA exponent ${exponent}; it must be odd, at least 3 and below 2^31 (usually 65537, "AQAB")`);
+    }
+  }
+  return key;
+}
+
+/**
+ * x5u, x5c, x5t and x5t#S256 (RFC 7517 §4.6-4.9): well-formed, and when a chain is given
+ * its first certificate holds this very key and matches the thumbprints; relying parties
+ * that read the certificate (Azure does) would otherwise verify with another key.
+ */
+function checkCertificateMembers(jwk: Record<string, unknown>, publicKey: KeyObject, fail: Fail): void {
+  const x5uProblem = jwk.x5u === undefined ? undefined : checkHttpsUrl(jwk.x5u, 'x5u');
+  if (x5uProblem) fail(`has ${x5uProblem}`);
+  const thumbprints = [
+    ['x5t', 'sha1', 20],
+    ['x5t#S256', 'sha256', 32],
+  ] as const;
+  for (const [member, , bytes] of thumbprints) {
+    const value = jwk[member];
+    if (value === undefined) continue;
+    if (
+      typeof value !== 'string' ||
+      !BASE64URL.test(value) ||
+      Buffer.from(value, 'base64url').length !== bytes
+    ) {
+      fail(`has ${member} that is not the base64url of a ${bytes}-byte digest`);
+    }
+  }
+  if (jwk.x5c === undefined) return;
+  const chain = jwk.x5c;
+  if (
+    !Array.isArray(chain) ||
+    chain.length === 0 ||
+    chain.some((cert) => typeof cert !== 'string' || !BASE64.test(cert))
+  ) {
+    fail('has x5c that is not a non-empty array of base64 DER certificates');
+  }
+  const der = Buffer.from((chain as string[])[0] as string, 'base64');
+  const certificate = parseCertificate(der);
+  if (!certificate) fail('has an x5c whose first entry is not a certificate');
+  if (!certificate?.publicKey.equals(publicKey)) fail('has an x5c whose first certificate holds another key');
+  for (const [member, digest] of thumbprints) {
+    const value = jwk[member];
+    if (value !== undefined && createHash(digest).update(der).digest('base64url') !== value) {
+      fail(`has ${member} that is not the thumbprint of its first x5c certificate`);
+    }
+  }
+}
+
+function parseCertificate(der: Buffer): X509Certificate | undefined {
+  try {
+    return new X509Certificate(der);
+  } catch {
+    return undefined;
+  }
 }
 
 export function validateJwks(value: unknown): JwkSet {
@@ -156,7 +306,7 @@ export function validateJwks(value: unknown): JwkSet {
   }
   const seen = new Set<string>();
   value.keys.forEach((key, index) => {
-    const jwk = validateJwk(key, index);
+    const jwk = validateJwk(key, `JWKS key #${index}`);
     if (seen.has(jwk.kid)) {
       throw new GatewayError('JWKS_DUPLICATE_KID', `JWKS: kid "${jwk.kid}" appears more than once`);
     }

@@ -2,6 +2,7 @@
  * verify's flags. Kept apart from the checks so that registering the command (on every
  * CLI start, serve included) loads none of them.
  */
+import { canonicalFormIfDifferent } from '../core/canonical-url.js';
 import { invalid, parseChoice, parseInteger, parseString, parseUrl, type Setting } from '../core/settings.js';
 
 export const DEFAULT_MAX_AGE_LIMIT_SECONDS = 86400;
@@ -28,13 +29,24 @@ function parseServiceAccount(raw: string, name: string): ServiceAccountRef {
   return ref;
 }
 
+/**
+ * An http(s) URL written canonically: verify compares it byte for byte with the document's
+ * issuer and with tokens' iss, so a form a URL parser rewrites would only ever mismatch.
+ */
+function parseIssuer(raw: string, name: string): string {
+  const value = parseUrl(['https:', 'http:'])(raw, name);
+  const canonical = canonicalFormIfDifferent(value);
+  if (canonical !== undefined) throw invalid(name, raw, `is not canonical; did you mean "${canonical}"?`);
+  return value;
+}
+
 export const verifySettings = {
   issuer: {
     flag: 'issuer',
     describe:
-      'The public issuer URL, exactly as relying parties are configured with it (a trailing slash counts)',
+      'The public issuer URL, exactly as relying parties are configured with it (a trailing slash counts), written canonically',
     default: undefined,
-    parse: parseUrl(['https:', 'http:']),
+    parse: parseIssuer,
   },
   ca: {
     flag: 'ca',
