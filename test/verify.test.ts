@@ -6,8 +6,6 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -20,47 +18,7 @@ import type { CheckResult } from '../src/verify/result.js';
 import { runChecks, type VerifyOptions } from '../src/verify/run.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
 import { createTestPki, type TestPki } from './support/pki.js';
-
-interface Reply {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-/** A public web server that answers each path with exactly the reply set for it, anonymously. */
-interface PublicServer {
-  base: string;
-  routes: Map<string, Reply>;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-async function startPublicServer(pki: TestPki): Promise<PublicServer> {
-  const routes = new Map<string, Reply>();
-  const requests: string[] = [];
-  const server: Server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
-    const path = new URL(req.url ?? '/', 'https://public').pathname;
-    requests.push(`${req.method} ${path}${req.headers.authorization ? ' (with credentials)' : ''}`);
-    const reply = routes.get(path) ?? {
-      status: 404,
-      headers: { 'content-type': 'application/xml' },
-      body: '<Error/>',
-    };
-    res.writeHead(reply.status ?? 200, reply.headers ?? {});
-    res.end(reply.body ?? '');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `https://127.0.0.1:${port}`,
-    routes,
-    requests,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+import { type PublicServer, type Reply, startPublicServer } from './support/public-server.js';
 
 const GOOD_HEADERS = { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' };
 const NORMALIZE = { pretty: true, jwksUri: { mode: 'auto' as const } };
@@ -220,20 +178,36 @@ describe('issuer', () => {
     expect(result(results, 'token-signature').status).toBe('ok');
   });
 
-  it('fails an http issuer', async () => {
+  it('fails an http issuer, and does not fetch under it', async () => {
     const results = await runChecks(options({ issuer: 'http://127.0.0.1:9/oidc', timeoutMs: 1000 }));
     expect(result(results, 'issuer-https')).toMatchObject({ status: 'fail' });
     expect(result(results, 'issuer-https').message).toContain('is not https');
+    expect(result(results, 'discovery-fetch')).toMatchObject({ status: 'skip' });
   });
 });
 
 describe('private addresses', () => {
-  it('fails a jwks_uri that only resolves inside the cluster, and the loopback issuer, without --allow-private', async () => {
+  it('fails a loopback issuer without --allow-private, and requests nothing under it', async () => {
+    const results = await runChecks(options({ allowPrivate: false }));
+    expect(result(results, 'issuer-public').message).toContain('127.0.0.1 is a loopback address');
+    expect(failed(results)).toEqual(['issuer-public']);
+    expect(result(results, 'discovery-fetch')).toEqual({
+      check: 'discovery-fetch',
+      status: 'skip',
+      message: `${issuer}/.well-known/openid-configuration not fetched: the issuer failed issuer-public`,
+    });
+    expect(site.requests).toEqual([]);
+  });
+
+  it('fails a jwks_uri that only resolves inside the cluster without --allow-private, and does not fetch it', async () => {
     const discovery = JSON.parse(apiserver.discoveryJson());
     // kube-apiserver's default: its own in-cluster address (kept with --jwks-uri keep).
     discovery.jwks_uri = 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks';
     publish({ discovery: { headers: GOOD_HEADERS, body: JSON.stringify(discovery) } });
-    const results = await runChecks(options({ allowPrivate: false, timeoutMs: 3000 }));
+    // The discovery document from an explicit URL (publish --check-public-url), so it is fetched.
+    const results = await runChecks(
+      options({ allowPrivate: false, discoveryUrl: `${site.base}${discoveryPath}` }),
+    );
     expect(result(results, 'jwks-uri-public')).toEqual({
       check: 'jwks-uri-public',
       status: 'fail',
@@ -241,8 +215,8 @@ describe('private addresses', () => {
         'jwks_uri host kubernetes.default.svc.cluster.local is a cluster-internal name (.cluster.local); ' +
         'relying parties on the internet cannot reach it',
     });
-    expect(result(results, 'issuer-public').message).toContain('127.0.0.1 is a loopback address');
-    expect(failed(results)).toEqual(['issuer-public', 'jwks-uri-public', 'jwks-fetch']);
+    expect(failed(results)).toEqual(['issuer-public', 'jwks-uri-public']);
+    expect(result(results, 'jwks-fetch')).toMatchObject({ status: 'skip' });
   });
 
   it('turns them into warnings with --allow-private', async () => {

@@ -3,6 +3,7 @@
  * same facts as one JSON document with --output json. Warnings and the final error go to
  * stderr, so stdout stays parseable.
  */
+import { printable } from '../core/printable.js';
 import type { CheckResult } from '../verify/result.js';
 import type { PublicCheckResult } from './public-check.js';
 import type { DestinationResult, ObjectResult } from './sync.js';
@@ -23,7 +24,7 @@ export interface PublishReport {
 }
 
 const STATUS_WIDTH = 9;
-const VERIFY_LABELS = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+const VERIFY_LABELS = { ok: 'ok', warn: 'warn', fail: 'FAIL', skip: 'skip' } as const;
 
 function jwksDetail(result: DestinationResult): string {
   const keys = result.keys;
@@ -63,8 +64,9 @@ export function formatText(report: PublishReport): string {
   }
   for (const run of report.verify) {
     lines.push(`verify    ${run.url}`);
+    // verify's messages quote what remote servers sent: escaped, as in verify's own text output.
     for (const check of run.checks)
-      lines.push(`    ${VERIFY_LABELS[check.status]} ${check.check}: ${check.message}`);
+      lines.push(`    ${VERIFY_LABELS[check.status]} ${check.check}: ${printable(check.message)}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

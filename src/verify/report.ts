@@ -1,11 +1,16 @@
-/** The two output formats: one line per check for people and CI logs, or one JSON document. */
+/**
+ * The two output formats: one line per check for people and CI logs, or one JSON document.
+ * Messages quote remote strings (issuers, URLs, kids, headers, servers' errors); in text
+ * their control characters are escaped, so every check is exactly one line.
+ */
+import { printable } from '../core/printable.js';
 import { type CheckResult, type CheckStatus, hasFailure } from './result.js';
 
-const LABELS: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL' };
+const LABELS: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', skip: 'skip' };
 
-/** `ok|FAIL|warn <check>: <why>`, one line each, newline-terminated. */
+/** `ok|FAIL|warn|skip <check>: <why>`, one line each, newline-terminated. */
 export function formatText(results: readonly CheckResult[]): string {
-  return results.map((r) => `${LABELS[r.status]} ${r.check}: ${r.message}\n`).join('');
+  return results.map((r) => `${LABELS[r.status]} ${r.check}: ${printable(r.message)}\n`).join('');
 }
 
 export function formatJson(issuer: string, results: readonly CheckResult[]): string {

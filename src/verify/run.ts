@@ -3,18 +3,22 @@
  * discovery document under it, the jwks_uri that names, the JWKS there; then, on request,
  * the cluster's own documents and a real token. A failed fetch ends only the checks that
  * need what it would have fetched; every other check still runs and reports.
+ *
+ * A URL that fails its https or public-host check is never requested (its fetch is
+ * reported as skipped): the jwks_uri comes from a remote document, and a CI runner must
+ * not be steered into a plain-http or internal request by whoever serves that document.
  */
 import type { ResolvedSourceSettings } from '../core/source-settings.js';
 import { compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
 import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './documents.js';
-import { fetchPublicDocument } from './fetch-document.js';
+import { type FetchOutcome, fetchPublicDocument, type PublicFetchOptions } from './fetch-document.js';
 import {
   checkCacheControl,
   checkContentType,
   DISCOVERY_CONTENT_TYPES,
   JWKS_CONTENT_TYPES,
 } from './headers.js';
-import { type CheckResult, fail } from './result.js';
+import { type CheckResult, fail, skip } from './result.js';
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './settings.js';
 import { checkToken, obtainToken, type TokenSpec } from './token.js';
 import { checkHttps, checkIssuerMatch, checkPublicHost, discoveryUrlOf } from './urls.js';
@@ -54,14 +58,22 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
   };
   const results: CheckResult[] = [];
 
-  results.push(checkHttps('issuer-https', '--issuer', issuer));
-  results.push(checkPublicHost('issuer-public', 'issuer', issuer, allowPrivate));
+  const issuerChecks = [
+    checkHttps('issuer-https', '--issuer', issuer),
+    checkPublicHost('issuer-public', 'issuer', issuer, allowPrivate),
+  ];
+  results.push(...issuerChecks);
 
-  const discoveryFetch = await fetchPublicDocument(
-    'discovery-fetch',
-    options.discoveryUrl ? new URL(options.discoveryUrl) : discoveryUrlOf(issuer),
-    fetchOptions,
-  );
+  // An explicit discovery URL (publish --check-public-url) is the operator's own, not the issuer's.
+  const discoveryFetch = options.discoveryUrl
+    ? await fetchPublicDocument('discovery-fetch', new URL(options.discoveryUrl), fetchOptions)
+    : await fetchUnlessRefused(
+        'discovery-fetch',
+        discoveryUrlOf(issuer),
+        'the issuer',
+        issuerChecks,
+        fetchOptions,
+      );
   results.push(discoveryFetch.result);
   const discovery = discoveryFetch.fetched;
   let jwksJson: unknown;
@@ -78,9 +90,18 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
     if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
       results.push(fail('jwks-uri-https', 'the discovery document has no jwks_uri URL; no keys to fetch'));
     } else {
-      results.push(checkHttps('jwks-uri-https', 'jwks_uri', jwksUri));
-      results.push(checkPublicHost('jwks-uri-public', 'jwks_uri', jwksUri, allowPrivate));
-      const jwksFetch = await fetchPublicDocument('jwks-fetch', new URL(jwksUri), fetchOptions);
+      const jwksUriChecks = [
+        checkHttps('jwks-uri-https', 'jwks_uri', jwksUri),
+        checkPublicHost('jwks-uri-public', 'jwks_uri', jwksUri, allowPrivate),
+      ];
+      results.push(...jwksUriChecks);
+      const jwksFetch = await fetchUnlessRefused(
+        'jwks-fetch',
+        new URL(jwksUri),
+        'the jwks_uri',
+        jwksUriChecks,
+        fetchOptions,
+      );
       results.push(jwksFetch.result);
       if (jwksFetch.fetched) {
         const jwks = jwksFetch.fetched;
@@ -124,6 +145,21 @@ async function compareWithCluster(
   }
   if (jwksFetched) results.push(compareKeys(documents, publicJwks));
   return results;
+}
+
+/** The fetch, unless one of the URL's own checks failed: then a skipped line naming them, and no request. */
+async function fetchUnlessRefused(
+  check: string,
+  url: URL,
+  what: string,
+  urlChecks: readonly CheckResult[],
+  options: PublicFetchOptions,
+): Promise<FetchOutcome> {
+  const failed = urlChecks.filter((result) => result.status === 'fail').map((result) => result.check);
+  if (failed.length > 0) {
+    return { result: skip(check, `${url.href} not fetched: ${what} failed ${failed.join(' and ')}`) };
+  }
+  return fetchPublicDocument(check, url, options);
 }
 
 function pushDefined(results: CheckResult[], result: CheckResult | undefined): void {
