@@ -4,24 +4,91 @@
  * headers through applyToHTTPSOptions, refreshed on every fetch as exec tokens expire.
  */
 import https from 'node:https';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
 import type { DocumentSource, SourceOptions, UpstreamPath } from './source.js';
 
+/**
+ * Loads the kubeconfig the settings select: one file, or each file of KUBECONFIG merged in
+ * order as client-node's loadFromDefault does. Loaded file by file so an error names the
+ * file; no error ever carries the file's text (a YAML error's snippet would print the very
+ * line with the token or the client key).
+ */
 export function loadKubeConfig(options: Pick<SourceOptions, 'kubeconfig' | 'context'>): KubeConfig {
   const kubeConfig = new KubeConfig();
+  const [first, ...rest] = kubeconfigFiles(options.kubeconfig);
+  if (first === undefined) attempt('the default kubeconfig', () => kubeConfig.loadFromDefault());
+  else attempt(first, () => kubeConfig.loadFromFile(first));
+  for (const file of rest) {
+    const next = new KubeConfig();
+    attempt(file, () => next.loadFromFile(file));
+    attempt(file, () => kubeConfig.mergeConfig(next));
+  }
+  if (options.context) kubeConfig.setCurrentContext(options.context);
+  return kubeConfig;
+}
+
+/** 'default': KUBECONFIG's list, as client-node reads it; none: client-node's own default. */
+function kubeconfigFiles(kubeconfig: string | undefined): string[] {
+  if (kubeconfig === undefined || kubeconfig === '') return [];
+  if (kubeconfig !== 'default') return [kubeconfig];
+  return (process.env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
+}
+
+function attempt(file: string, load: () => void): void {
   try {
-    if (options.kubeconfig && options.kubeconfig !== 'default') kubeConfig.loadFromFile(options.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    if (options.context) kubeConfig.setCurrentContext(options.context);
+    load();
   } catch (error) {
-    throw new GatewayError(
-      'SOURCE_CREDENTIALS',
-      `cannot load kubeconfig ${options.kubeconfig ?? ''}: ${(error as Error).message}`,
+    // No cause attached: a YAML error keeps the whole file in error.mark.buffer.
+    throw new GatewayError('SOURCE_CREDENTIALS', describeLoadError(error, file));
+  }
+}
+
+/** client-node's own checks, which name a member by position only ("users[0].name is missing"). */
+const MISSING_MEMBER = /^(clusters|users|contexts)\[\d+\]\.[a-z.-]+ is missing$/;
+const DUPLICATE_NAME = /^Duplicate (cluster|user|context): /;
+/**
+ * js-yaml's fixed reasons ("bad indentation of a mapping entry"); those that quote the file
+ * (a tag, an alias, a directive) all carry a quote, a colon or a bracket and are left out.
+ */
+const FIXED_YAML_REASON = /^[a-z][a-z ,;'-]*$/i;
+
+interface YamlError {
+  name: 'YAMLException';
+  reason: string;
+  mark: { line: number; column: number };
+}
+
+function isYamlError(error: unknown): error is YamlError {
+  const candidate = error as Partial<YamlError> | null;
+  return (
+    candidate?.name === 'YAMLException' &&
+    typeof candidate.mark?.line === 'number' &&
+    typeof candidate.mark.column === 'number'
+  );
+}
+
+/** What is wrong and where, in words of our own: never a message that could quote the file. */
+function describeLoadError(error: unknown, file: string): string {
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return `cannot read kubeconfig ${file}: ${errno}`;
+  if (isYamlError(error)) {
+    const reason =
+      typeof error.reason === 'string' && FIXED_YAML_REASON.test(error.reason) ? ` (${error.reason})` : '';
+    return (
+      `kubeconfig ${file} is not valid YAML at line ${error.mark.line + 1}, column ${error.mark.column + 1}` +
+      `${reason}; fix that line (its text is not shown: it may hold a credential)`
     );
   }
-  return kubeConfig;
+  const message = error instanceof Error ? error.message : '';
+  if (MISSING_MEMBER.test(message)) return `kubeconfig ${file}: ${message}`;
+  const duplicate = DUPLICATE_NAME.exec(message);
+  if (duplicate) {
+    return `kubeconfig ${file} defines a ${duplicate[1]} whose name an earlier file in KUBECONFIG already uses; rename one`;
+  }
+  return `kubeconfig ${file} is not a kubeconfig: expected a YAML mapping with clusters, users and contexts`;
 }
 
 export function createKubeconfigSource(options: SourceOptions): DocumentSource {
@@ -31,6 +98,12 @@ export function createKubeconfigSource(options: SourceOptions): DocumentSource {
     throw new GatewayError(
       'SOURCE_CREDENTIALS',
       `kubeconfig has no cluster for context "${kubeConfig.currentContext}"`,
+    );
+  }
+  if (!URL.canParse(cluster.server)) {
+    throw new GatewayError(
+      'SOURCE_CREDENTIALS',
+      `kubeconfig cluster "${cluster.name}" has a server that is not a URL; set it to the API server's https URL`,
     );
   }
   const base = new URL(cluster.server);
