@@ -31,25 +31,25 @@ export function defaultJwksUri(issuer: string): string {
 
 export interface JwksUriDecision {
   jwksUri: string;
-  /** Set when the upstream value was replaced: the caller warns about it once. */
+  /**
+   * Set only when `auto` moved a jwks_uri that was off the issuer's origin: the caller warns
+   * about that once. An explicit --jwks-uri replaces the value as asked, without a warning.
+   */
   rewrittenFrom?: string;
 }
 
 export function decideJwksUri(discovery: DiscoveryDocument, policy: JwksUriPolicy): JwksUriDecision {
   const upstream = discovery.jwks_uri;
-  let target: string;
   switch (policy.mode) {
     case 'keep':
       return { jwksUri: upstream };
     case 'explicit':
-      target = policy.url;
-      break;
-    case 'auto':
+      return { jwksUri: policy.url };
+    case 'auto': {
       if (new URL(upstream).origin === new URL(discovery.issuer).origin) return { jwksUri: upstream };
-      target = defaultJwksUri(discovery.issuer);
-      break;
+      return { jwksUri: defaultJwksUri(discovery.issuer), rewrittenFrom: upstream };
+    }
   }
-  return target === upstream ? { jwksUri: upstream } : { jwksUri: target, rewrittenFrom: upstream };
 }
 
 /** A copy of the document with jwks_uri replaced in place, so member order is kept. */

@@ -51,6 +51,15 @@ describe('jwks_uri policy', () => {
     ).toBe('https://cdn.example.com/jwks.json');
   });
 
+  it('marks a replacement as a rewrite only when auto moved it, never for an explicit URL', () => {
+    const d = doc('https://oidc.example.com/c1', 'https://10.0.0.1:6443/openid/v1/jwks');
+    const sameOrigin = parseJwksUriPolicy('https://oidc.example.com/c1/keys.json', '--jwks-uri');
+    const otherOrigin = parseJwksUriPolicy('https://cdn.example.com/jwks.json', '--jwks-uri');
+    expect(decideJwksUri(d, sameOrigin)).toEqual({ jwksUri: 'https://oidc.example.com/c1/keys.json' });
+    expect(decideJwksUri(d, otherOrigin)).toEqual({ jwksUri: 'https://cdn.example.com/jwks.json' });
+    expect(decideJwksUri(d, { mode: 'auto' }).rewrittenFrom).toBe('https://10.0.0.1:6443/openid/v1/jwks');
+  });
+
   it('rejects a policy that is neither keep, auto nor an https URL, naming the setting', () => {
     expect(() => parseJwksUriPolicy('sometimes', 'JWKS_URI')).toThrow(/invalid JWKS_URI: "sometimes"/);
     expect(() => parseJwksUriPolicy('http://x/jwks', '--jwks-uri')).toThrow(/--jwks-uri.*not an https URL/);
