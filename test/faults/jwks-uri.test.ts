@@ -74,6 +74,7 @@ function recordingLogger(): Logger & { warnings: Array<{ msg: string; fields?: L
     error: ignore,
     request: ignore,
     flush: ignore,
+    droppedLines: () => 0,
     warn: (msg, fields) => warnings.push({ msg, ...(fields ? { fields } : {}) }),
   };
 }
