@@ -163,7 +163,10 @@ describe('SIGUSR1', () => {
 
   it.each([
     ['publish', (upstream: string, dir: string) => ['publish', '--upstream-host', upstream, '--dest', dir]],
-    ['verify', (upstream: string) => ['verify', '--issuer', upstream.replace('http:', 'https:')]],
+    [
+      'verify',
+      (upstream: string) => ['verify', '--allow-private', '--issuer', upstream.replace('http:', 'https:')],
+    ],
   ])('%s: opens no inspector mid-run, and the run ends as it would have', async (_name, args) => {
     // An upstream that holds every connection until the test lets go: the run is mid-flight.
     const held = new Set<net.Socket>();
