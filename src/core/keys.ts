@@ -6,9 +6,13 @@
  * pkg/serviceaccount/openidmetadata.go's field order with its algs sorted and unique.
  * This lets `publish` write the documents before the cluster exists, and `verify`
  * compare a cluster against the key files it should be using.
+ *
+ * A key file is input like any other: it is read with a 1 MiB cap (a path may name
+ * /dev/zero), parsed in one pass over its lines, and more than 256 PEM blocks are refused
+ * before any is parsed, so no file costs more than a moment of time or memory.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileAtMost } from './bounded-file.js';
 import { GatewayError } from './errors.js';
 import { defaultJwksUri } from './jwks-uri.js';
 import { DISCOVERY_PATH, type DocumentSource, type UpstreamPath } from './source.js';
@@ -29,18 +33,66 @@ interface PemBlock {
   der: Buffer;
 }
 
-/** Every BEGIN/END block in the text, like Go's pem.Decode in a loop; malformed ones are skipped. */
+/** A key file larger than this is refused before it is parsed: a PEM key file is a few KiB. */
+export const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
+/** More PEM blocks than this in one file is refused: each costs a few key parses, and AWS takes 100 keys. */
+export const MAX_PEM_BLOCKS = 256;
+
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const TRAILER = '-----';
+
+/** The line without the trailing spaces, tabs and CRs Go's pem package ignores (a loop, not a regex: linear). */
+function trimLineEnd(line: string): string {
+  let end = line.length;
+  while (end > 0) {
+    const char = line.charCodeAt(end - 1);
+    if (char !== 0x20 && char !== 0x09 && char !== 0x0d) break;
+    end -= 1;
+  }
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/**
+ * Every BEGIN/END block in the text, like Go's pem.Decode in a loop; malformed ones are
+ * skipped. One pass over the lines, so the time is linear in the text whatever it holds
+ * (a regex searching for the END of every BEGIN is quadratic on a file of BEGIN lines):
+ * - a BEGIN line opens a block, abandoning an open one (its body would hold the BEGIN
+ *   line, which is not base64, so Go skips it too);
+ * - RFC 1421 header lines ("Proc-Type: 4,ENCRYPTED") are the lines with a colon right
+ *   after the BEGIN line;
+ * - the first END line closes the block: kept when it names the same type, skipped otherwise.
+ */
 function pemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  const pattern = /-----BEGIN ([^\r\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
-  for (const match of text.matchAll(pattern)) {
-    const lines = (match[2] ?? '').split(/\r?\n/);
-    // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") come before a blank line.
-    const hasHeaders = lines[0]?.includes(':') ?? false;
-    const body = hasHeaders ? lines.slice(lines.indexOf('') + 1) : lines;
-    const base64 = body.join('').replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue;
-    blocks.push({ type: match[1] ?? '', hasHeaders, der: Buffer.from(base64, 'base64') });
+  let open: { type: string; hasHeaders: boolean; inHeaders: boolean; body: string[] } | undefined;
+  for (const rawLine of text.split('\n')) {
+    const line = trimLineEnd(rawLine);
+    if (line.startsWith(BEGIN)) {
+      const trailed = line.length >= BEGIN.length + TRAILER.length && line.endsWith(TRAILER);
+      open = trailed
+        ? { type: line.slice(BEGIN.length, -TRAILER.length), hasHeaders: false, inHeaders: true, body: [] }
+        : undefined;
+      continue;
+    }
+    if (!open) continue;
+    if (line.startsWith(END)) {
+      const block = open;
+      open = undefined;
+      if (line !== `${END}${block.type}${TRAILER}`) continue;
+      // Go removes spaces and tabs; its base64 decoder skips line breaks.
+      const base64 = block.body.join('').replace(/[ \t\r]/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue;
+      blocks.push({ type: block.type, hasHeaders: block.hasHeaders, der: Buffer.from(base64, 'base64') });
+      continue;
+    }
+    if (open.inHeaders && line.includes(':')) {
+      open.hasHeaders = true;
+      continue;
+    }
+    open.inHeaders = false;
+    open.body.push(line);
   }
   return blocks;
 }
@@ -135,7 +187,14 @@ function skippedKeyProblem(block: PemBlock): string | undefined {
  */
 export function publicKeysFromPem(text: string, source: string): KeyObject[] {
   const keys: KeyObject[] = [];
-  pemBlocks(text).forEach((block, index) => {
+  const blocks = pemBlocks(text);
+  if (blocks.length > MAX_PEM_BLOCKS) {
+    throw new GatewayError(
+      'KEY_INVALID',
+      `${source}: ${blocks.length} PEM blocks, more than ${MAX_PEM_BLOCKS}; a key file holds a few keys`,
+    );
+  }
+  blocks.forEach((block, index) => {
     const key = kubePublicKeyOf(block.der);
     const where = `${source}: PEM block #${index + 1} ("${block.type}")`;
     if (key) {
@@ -220,12 +279,20 @@ export function discoveryFromKeys(
 export async function readPublicKeyFiles(paths: readonly string[]): Promise<KeyObject[]> {
   const texts = await Promise.all(
     paths.map(async (path) => {
+      let bytes: Buffer | undefined;
       try {
-        return await readFile(path, 'utf8');
+        bytes = await readFileAtMost(path, MAX_KEY_FILE_BYTES);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         throw new GatewayError('KEY_INVALID', `cannot read key file ${path}: ${code}`);
       }
+      if (bytes === undefined) {
+        throw new GatewayError(
+          'KEY_INVALID',
+          `key file ${path} is larger than 1 MiB, the limit for a key file; name the PEM key files themselves`,
+        );
+      }
+      return bytes.toString('utf8');
     }),
   );
   return texts.flatMap((text, index) => publicKeysFromPem(text, paths[index] as string));
