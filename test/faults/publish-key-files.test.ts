@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_KEY_FILE_BYTES, publicKeysFromPem, readPublicKeyFiles } from '../../src/core/keys.js';
 import { runCli } from '../support/cli.js';
 
-const MiB = 1024 * 1024;
 /** Far above the linear parser (tens of ms), far below the quadratic one on 1 MiB (about 16 s). */
 const PARSE_BOUND_MS = 3000;
 
