@@ -113,6 +113,9 @@ export async function syncDestination(
     return result;
   }
 
+  // Leftovers of a killed run (a folder's temporary files) go first, whether or not their
+  // object is written this time; failing to remove them changes nothing published.
+  await store.sweep?.(desired.map((object) => object.key)).catch(() => {});
   for (const object of desired) {
     const entry = objectResult(store, object);
     result.objects.push(entry);

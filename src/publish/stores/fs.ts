@@ -1,37 +1,83 @@
 /**
  * A folder: for a static web server, a Pages site, or a volume another tool uploads.
- * Each file is written to a temporary name in its own directory and renamed over the old
- * one, so a reader sees the old bytes or the new, never a partial file. A folder keeps no
- * headers and no metadata, so "unchanged" is decided by hashing the file itself; the web
- * server in front sets Content-Type and Cache-Control (docs/publish.md shows how).
+ *
+ * Invariants:
+ * - nothing is read or written outside the folder's real path: keys never climb out
+ *   ("..", "."), and no symbolic link below the folder is followed, neither a directory
+ *   (openid/, .well-known/, .kube-oidc-gateway/) nor the file itself (stores/fs-dir.ts opens
+ *   each directory without following links and works through its descriptor); a link is a
+ *   one-line error naming it;
+ * - each file is written to a temporary name in its own directory, flushed, and renamed
+ *   over the old one, so a reader sees the old bytes or the new, never a partial file; a
+ *   temporary file left by a killed run is removed by the next run that writes there;
+ * - a read opens only a regular file (never a FIFO or a device: it would block or never
+ *   end) and at most MAX_STORED_OBJECT_BYTES of it.
+ * A folder keeps no headers and no metadata, so "unchanged" is decided by hashing the file
+ * itself; the web server in front sets Content-Type and Cache-Control (README, "A folder").
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { readAtMost } from '../../core/bounded-file.js';
 import { GatewayError } from '../../core/errors.js';
 import { etagOf } from '../../core/render.js';
-import type { ObjectStore, PutOptions, StoredObject } from './store.js';
+import { type OpenDirectory, openDirectoryBelow, UnsafePathError } from './fs-dir.js';
+import { MAX_STORED_OBJECT_BYTES, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
+
+/** O_NONBLOCK: opening a FIFO planted under an object's name must not wait for a writer. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** `.<name>.<12 hex>.tmp`, as put() names its temporary files. */
+const TEMP_FILE = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
 
 export function createFolderStore(root: string): ObjectStore {
   const base = resolve(root);
-  const pathOf = (key: string): string => {
-    const path = resolve(base, ...key.split('/'));
-    // Keys come from the issuer's jwks_uri; never let one climb out of the folder.
-    if (!path.startsWith(base.endsWith(sep) ? base : base + sep)) {
+  /** The directories below the folder and the file name, after refusing keys that would climb out. */
+  const partsOf = (key: string): { segments: string[]; name: string } => {
+    const segments = key.split('/');
+    if (segments.includes('..')) {
       throw new GatewayError('PUBLISH_INVALID', `object key ${key} would leave the folder ${base}`);
     }
-    return path;
+    if (segments.some((segment) => segment === '' || segment === '.')) {
+      throw new GatewayError('PUBLISH_INVALID', `object key ${key} has an empty or "." segment`);
+    }
+    const name = segments.pop() as string;
+    return { segments, name };
+  };
+  const pathOf = (key: string): string => {
+    partsOf(key);
+    return `${base.endsWith(sep) ? base : base + sep}${key.split('/').join(sep)}`;
   };
 
-  async function read(key: string): Promise<Buffer | undefined> {
+  async function read(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    const { segments, name } = partsOf(key);
     const path = pathOf(key);
+    const fail = (problem: string) =>
+      new GatewayError('STORE_READ_FAILED', `cannot read ${path}: ${problem}`);
+    let directory: OpenDirectory | undefined;
     try {
-      return await readFile(path);
+      directory = await openDirectoryBelow(base, segments, false);
+      if (!directory) return undefined;
+      signal?.throwIfAborted();
+      const file = await open(`${directory.via}/${name}`, READ_FLAGS).catch((error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw code === 'ELOOP' ? new UnsafePathError(path, 'link') : error;
+      });
+      if (!file) return undefined;
+      try {
+        if (!(await file.stat()).isFile()) throw fail('not a regular file');
+        const body = await readAtMost(file, MAX_STORED_OBJECT_BYTES);
+        if (!body) throw fail(`larger than ${MAX_STORED_OBJECT_BYTES} bytes`);
+        return body;
+      } finally {
+        await file.close();
+      }
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      // ENOTDIR: a file sits where a directory of the path should be, so this file cannot exist either.
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw new GatewayError('STORE_READ_FAILED', `cannot read ${path}: ${code ?? (error as Error).message}`);
+      throw folderError(error, 'STORE_READ_FAILED', fail);
+    } finally {
+      await directory?.close();
     }
   }
 
@@ -39,36 +85,84 @@ export function createFolderStore(root: string): ObjectStore {
     description: base,
     recordsHeaders: false,
     locate: pathOf,
-    async head(key: string): Promise<StoredObject | undefined> {
-      const body = await read(key);
+    async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
+      const body = await read(key, signal);
       return body && { sha256: etagOf(body) };
     },
     get: read,
-    async put(key: string, body: Buffer, _options: PutOptions): Promise<void> {
+    async put(key: string, body: Buffer, _options: PutOptions, signal?: AbortSignal): Promise<void> {
+      const { segments, name } = partsOf(key);
       const path = pathOf(key);
-      const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const temp = `.${name}.${randomBytes(6).toString('hex')}.tmp`;
+      let directory: OpenDirectory | undefined;
+      let created = false;
       try {
-        await mkdir(dirname(path), { recursive: true });
-        const file = await open(temp, 'wx', 0o644);
+        directory = await openDirectoryBelow(base, segments, true);
+        if (!directory) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+        const file = await open(`${directory.via}/${temp}`, CREATE_FLAGS, 0o644);
+        created = true;
         try {
-          await file.writeFile(body);
+          await file.writeFile(body, { signal });
           // On disk before the rename makes it visible: a crash leaves the old file, not an empty one.
           await file.sync();
         } finally {
           await file.close();
         }
-        await rename(temp, path);
+        // Past the deadline nothing more becomes visible.
+        signal?.throwIfAborted();
+        // rename(2) replaces a link at the name rather than writing through it.
+        await rename(`${directory.via}/${temp}`, `${directory.via}/${name}`);
+        created = false;
       } catch (error) {
-        await rm(temp, { force: true }).catch(() => {});
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new GatewayError(
-          code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-            ? 'STORE_ACCESS_DENIED'
-            : 'STORE_WRITE_FAILED',
-          `cannot write ${path}: ${code ?? (error as Error).message}`,
+        if (created && directory) await unlink(`${directory.via}/${temp}`).catch(() => {});
+        throw folderError(
+          error,
+          'STORE_WRITE_FAILED',
+          (problem) => new GatewayError('STORE_WRITE_FAILED', `cannot write ${path}: ${problem}`),
         );
+      } finally {
+        await directory?.close();
+      }
+    },
+    async sweep(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+      for (const key of keys) {
+        signal?.throwIfAborted();
+        const { segments, name } = partsOf(key);
+        const directory = await openDirectoryBelow(base, segments, false).catch(() => undefined);
+        if (!directory) continue;
+        try {
+          for (const entry of await readdir(directory.via)) {
+            if (TEMP_FILE.exec(entry)?.[1] === name) {
+              await unlink(`${directory.via}/${entry}`).catch(() => {});
+            }
+          }
+        } finally {
+          await directory.close();
+        }
       }
     },
     close(): void {},
   };
+}
+
+/** One line for a folder failure: a link or a misplaced file by name, anything else by its errno code. */
+function folderError(
+  error: unknown,
+  code: 'STORE_READ_FAILED' | 'STORE_WRITE_FAILED',
+  fail: (problem: string) => GatewayError,
+): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof UnsafePathError) {
+    if (error.problem === 'not-directory') return fail('ENOTDIR');
+    return new GatewayError(
+      code,
+      `${error.path} is a symbolic link; publish follows no link inside a folder destination ` +
+        '(replace it with the real directory or file, or make the destination the link target)',
+    );
+  }
+  const errno = (error as NodeJS.ErrnoException).code;
+  if (code === 'STORE_WRITE_FAILED' && (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS')) {
+    return new GatewayError('STORE_ACCESS_DENIED', fail(errno).message);
+  }
+  return fail(errno ?? (error as Error).message);
 }

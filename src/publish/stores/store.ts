@@ -30,14 +30,25 @@ export interface ObjectStore {
   readonly recordsHeaders: boolean;
   /** Where a key ends up, for reports: `s3://bucket/prefix/<key>` or an absolute file path. */
   locate(key: string): string;
-  /** One HEAD (or stat-like read); undefined when the object does not exist. */
-  head(key: string): Promise<StoredObject | undefined>;
+  /**
+   * One HEAD (or stat-like read); undefined when the object does not exist. `signal`
+   * aborts the call where the backend can (stores/deadline.ts gives every call one).
+   */
+  head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
   /** One GET of the bytes; undefined when the object does not exist. */
-  get(key: string): Promise<Buffer | undefined>;
+  get(key: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Replaces the object whole; readers see the old bytes or the new, never a mix. */
-  put(key: string, body: Buffer, options: PutOptions): Promise<void>;
+  put(key: string, body: Buffer, options: PutOptions, signal?: AbortSignal): Promise<void>;
+  /**
+   * Removes what an interrupted run (kill -9) may have left next to these objects, before
+   * they are written: a folder's temporary files. Stores that leave nothing behind omit it.
+   */
+  sweep?(keys: readonly string[], signal?: AbortSignal): Promise<void>;
   close(): void;
 }
+
+/** The state and the JWKS are a few KiB to a few hundred; a stored object larger than this is refused when read. */
+export const MAX_STORED_OBJECT_BYTES = 1024 * 1024;
 
 /** `prefix/key`, or `key` for an empty prefix. */
 export function joinKey(prefix: string, key: string): string {
