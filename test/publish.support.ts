@@ -24,15 +24,20 @@ export interface ProxiedRequest {
   headers: http.IncomingHttpHeaders;
 }
 
+/** A rule's answer that accepts the request, reads it whole, and never answers: a stalled store. */
+export const STALL = 'stall';
+
+export type FaultRule = (request: ProxiedRequest) => Refusal | typeof STALL | undefined;
+
 export interface FaultProxy {
   url: string;
   /** Requests that reached the proxy, in order, as "METHOD /path". */
   requests: string[];
-  refuse(rule: ((request: ProxiedRequest) => Refusal | undefined) | undefined): void;
+  refuse(rule: FaultRule | undefined): void;
   close(): Promise<void>;
 }
 
-/** Forwards everything to `target` unless the current rule answers for it first. */
+/** Forwards everything to `target` unless the current rule answers for it first (or stalls it). */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   let rule: Parameters<FaultProxy['refuse']>[0];
@@ -42,6 +47,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     requests.push(`${req.method} ${path}`);
     const refusal = rule?.({ method: req.method ?? '', path, url: req.url ?? '/', headers: req.headers });
+    if (refusal === STALL) {
+      // The socket stays open until the client gives up or the proxy closes.
+      req.resume();
+      return;
+    }
     if (refusal) {
       // Read the body first, as a real server does, so the client sees the answer rather than a reset.
       req.resume();

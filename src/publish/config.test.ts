@@ -77,7 +77,7 @@ describe('resolvePublishConfig', () => {
       dryRun: false,
       output: 'text',
       checkPublicUrls: [],
-      store: { s3ForcePathStyle: false },
+      store: { s3ForcePathStyle: false, timeoutMs: 30_000 },
       normalize: { pretty: true, jwksUri: { mode: 'auto' } },
       source: { kind: 'cluster', options: { upstreamHost: 'https://kubernetes.default.svc' } },
     });
@@ -109,6 +109,17 @@ describe('resolvePublishConfig', () => {
       files: ['a.pub', 'b.key'],
       issuer: 'https://oidc.example.com',
     });
+  });
+
+  it('takes the store deadline from --store-timeout-seconds or PUBLISH_STORE_TIMEOUT_SECONDS, 1..300', () => {
+    const env = { PUBLISH_STORE_TIMEOUT_SECONDS: '10' };
+    expect(resolvePublishConfig({ dest: ['/srv'] }, env).store.timeoutMs).toBe(10_000);
+    expect(resolvePublishConfig({ dest: ['/srv'], 'store-timeout-seconds': '2' }, env).store.timeoutMs).toBe(
+      2000,
+    );
+    expect(
+      errorOf(() => resolvePublishConfig({ dest: ['/srv'] }, { PUBLISH_STORE_TIMEOUT_SECONDS: '0' })).message,
+    ).toBe('invalid PUBLISH_STORE_TIMEOUT_SECONDS: "0" is out of range 1..300');
   });
 
   it('strips the trailing slash of a --check-public-url base', () => {

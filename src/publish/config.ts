@@ -119,6 +119,14 @@ export const publishSettings = {
     default: 'false',
     parse: parseBoolean,
   },
+  storeTimeoutSeconds: {
+    flag: 'store-timeout-seconds',
+    env: 'PUBLISH_STORE_TIMEOUT_SECONDS',
+    describe:
+      'Deadline of each store call (HEAD, GET, PUT, retries included), in seconds; past it the run fails (STORE_TIMEOUT)',
+    default: '30',
+    parse: parseInteger(1, 300),
+  },
   s3Endpoint: {
     flag: 's3-endpoint',
     env: 'AWS_ENDPOINT_URL_S3',
@@ -248,6 +256,11 @@ export function resolvePublishConfig(argv: Argv, env: Env): PublishConfig {
     checkPublicUrls: checks.values.map((value) => parseCheckUrl(value, checks.name)),
     caPath: s.ca,
     verify: s.verify ? { allowPrivate: s.verifyAllowPrivate ?? false } : undefined,
-    store: { s3Endpoint: s.s3Endpoint, s3ForcePathStyle: s.s3ForcePathStyle ?? false, s3Region: s.s3Region },
+    store: {
+      timeoutMs: (s.storeTimeoutSeconds ?? 30) * 1000,
+      s3Endpoint: s.s3Endpoint,
+      s3ForcePathStyle: s.s3ForcePathStyle ?? false,
+      s3Region: s.s3Region,
+    },
   };
 }

@@ -11,6 +11,8 @@ import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from '.
 export interface GcsStoreOptions {
   bucket: string;
   prefix: string;
+  /** The run's per-call deadline. */
+  timeoutMs: number;
 }
 
 /** Custom metadata member recording that an object was written with the publicRead ACL. */
@@ -18,8 +20,13 @@ const ACL_METADATA = 'acl';
 
 export function createGcsStore(options: GcsStoreOptions): ObjectStore {
   const { prefix } = options;
-  // Bounded: the library's default retries reads for up to 10 minutes, longer than a CronJob's deadline.
-  const storage = new Storage({ timeout: 30_000, retryOptions: { maxRetries: 2, totalTimeout: 60 } });
+  // The library takes no AbortSignal, so its own limits are set to the run's deadline: each
+  // request is abandoned (its socket destroyed) after it, and no retry starts once it has
+  // passed. Its default retries reads for up to 10 minutes, longer than a CronJob's deadline.
+  const storage = new Storage({
+    timeout: options.timeoutMs,
+    retryOptions: { maxRetries: 2, totalTimeout: Math.ceil(options.timeoutMs / 1000) },
+  });
   const bucket = storage.bucket(options.bucket);
   const description = `gs://${options.bucket}${prefix === '' ? '' : `/${prefix}`}`;
   const locate = (key: string) => `gs://${options.bucket}/${joinKey(prefix, key)}`;

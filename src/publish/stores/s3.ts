@@ -13,7 +13,13 @@ import {
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { GatewayError } from '../../core/errors.js';
-import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
+import {
+  joinKey,
+  MAX_STORED_OBJECT_BYTES,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from './store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -24,6 +30,8 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean;
   /** Overrides the region from the SDK chain (AWS_REGION, the profile). */
   region?: string | undefined;
+  /** The run's per-call deadline; each call is also aborted through its signal at that moment. */
+  timeoutMs: number;
 }
 
 /** Metadata member recording that an object was written with the public-read ACL. */
@@ -34,7 +42,13 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   const config: S3ClientConfig = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
-    requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
+    // The deadline's abort signal ends a call first; the SDK's own timer, a second later, would
+    // otherwise only print a warning and let the request hang on.
+    requestHandler: {
+      connectionTimeout: Math.min(5000, options.timeoutMs),
+      requestTimeout: options.timeoutMs + 1000,
+      throwOnRequestTimeout: true,
+    },
   };
   if (options.endpoint) {
     config.endpoint = options.endpoint;
@@ -55,9 +69,11 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     description,
     recordsHeaders: true,
     locate,
-    async head(key: string): Promise<StoredObject | undefined> {
+    async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
       try {
-        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }));
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }), {
+          abortSignal: signal,
+        });
         return {
           sha256: head.Metadata?.sha256,
           contentType: head.ContentType,
@@ -69,16 +85,28 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         throw s3Error(error, 'read', locate(key), false);
       }
     },
-    async get(key: string): Promise<Buffer | undefined> {
+    async get(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
       try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }));
+        const object = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }),
+          {
+            abortSignal: signal,
+          },
+        );
+        if ((object.ContentLength ?? 0) > MAX_STORED_OBJECT_BYTES) {
+          (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw new GatewayError(
+            'STORE_READ_FAILED',
+            `${locate(key)}: ${object.ContentLength} bytes, more than the ${MAX_STORED_OBJECT_BYTES} a stored document may have`,
+          );
+        }
         return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
       } catch (error) {
         if (statusOf(error) === 404 && (error as Error).name === 'NoSuchKey') return undefined;
         throw s3Error(error, 'read', locate(key), false);
       }
     },
-    async put(key: string, body: Buffer, put: PutOptions): Promise<void> {
+    async put(key: string, body: Buffer, put: PutOptions, signal?: AbortSignal): Promise<void> {
       try {
         await client.send(
           new PutObjectCommand({
@@ -91,6 +119,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
             Metadata: { sha256: put.sha256, ...(put.publicRead ? { [ACL_METADATA]: 'public-read' } : {}) },
             ...(put.publicRead ? { ACL: 'public-read' as const } : {}),
           }),
+          { abortSignal: signal },
         );
       } catch (error) {
         throw s3Error(error, 'write', locate(key), put.publicRead);
@@ -113,6 +142,7 @@ function s3Error(
   location: string,
   publicRead: boolean,
 ): GatewayError {
+  if (error instanceof GatewayError) return error;
   const name = (error as Error).name ?? 'Error';
   const message = String((error as Error).message ?? error).split('\n')[0] ?? '';
   const status = statusOf(error);
