@@ -113,7 +113,7 @@ describe('publish through the built CLI', () => {
     expect(second.code).toBe(0);
     expect(lines(second.stdout).every((line) => line.startsWith('unchanged '))).toBe(true);
     expect(s3.writeCount()).toBe(0);
-    expect(s3.requests.map((r) => r.method).sort()).toEqual(['GET', 'HEAD', 'HEAD']);
+    expect(s3.requests.map((r) => r.method).sort()).toEqual(['GET', 'GET', 'HEAD', 'HEAD']);
 
     const serve = await startServe(upstream(), {});
     try {

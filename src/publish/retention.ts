@@ -6,16 +6,31 @@
  * a small state object next to the documents, never in memory: the next run may be
  * another pod.
  *
- * A key's window starts at the first run that no longer finds it upstream. That run comes
- * at most one schedule interval after the key really left, so the window errs long, never
- * short. Nothing here changes between two runs that see the same keys, so such runs write
- * nothing.
+ * Invariants:
+ * - a key's window starts at the first run that no longer finds it upstream. That run
+ *   comes at most one schedule interval after the key really left, so the window errs
+ *   long, never short;
+ * - a kid in the published JWKS counts as published, whatever the state says: the state is
+ *   written last, so a run that fails or is killed after the JWKS went out leaves keys the
+ *   state never heard of. Such a key's window starts no earlier than the first run that
+ *   finds it gone upstream and missing from the state: never earlier than the state would
+ *   have said, so it too errs long;
+ * - the state is untrusted input: a record whose times lie in the future (beyond
+ *   MAX_CLOCK_SKEW_MS), which would keep a key longer than --retain-removed-keys, or whose
+ *   JWK is not a valid public key, is dropped with a warning naming the kid. Every key
+ *   published comes from the source, from a valid record, or from the published JWKS after
+ *   the same validation as the source's keys;
+ * - nothing here changes between two runs that see the same keys, so such runs write
+ *   nothing.
  */
-import { GatewayError } from '../core/errors.js';
-import { type Jwk, validateJwks } from '../core/validate.js';
+import { GatewayError, isGatewayError } from '../core/errors.js';
+import { type Jwk, validateJwk } from '../core/validate.js';
 
 /** AWS IAM accepts an OIDC provider's JWKS with at most 100 keys. */
 export const MAX_KEYS = 100;
+
+/** How far a recorded time may lie ahead of this run's clock: pods' clocks disagree a little. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface KeyRecord {
   kid: string;
@@ -57,21 +72,38 @@ export function isoSeconds(time: number): string {
   return new Date(Math.floor(time / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
+export interface PlanOptions {
+  issuer: string;
+  now: number;
+  retainMs: number;
+  /** The keys of the JWKS published now (publishedKeys): each counts as published. */
+  published?: readonly Jwk[];
+}
+
 export function planKeys(
   current: readonly Jwk[],
   previous: PublishState | undefined,
-  options: { issuer: string; now: number; retainMs: number },
+  options: PlanOptions,
 ): KeyPlan {
   const warnings: string[] = [];
-  let known = previous?.keys ?? [];
+  let recorded = previous?.keys ?? [];
   if (previous && previous.issuer !== options.issuer) {
     // Keys of another issuer cannot verify this issuer's tokens; keeping them would only mislead.
+    // (Keys still in the published JWKS are kept by the fold below all the same: erring long.)
     warnings.push(
       `the retention state was written for issuer ${previous.issuer}, not ${options.issuer}; starting it over`,
     );
-    known = [];
+    recorded = [];
   }
   const now = isoSeconds(options.now);
+  const known = trustedRecords(recorded, options, warnings);
+  // A kid published but unknown to the state (its run failed or was killed before the state
+  // write): published as of this run, so its window starts no earlier than now.
+  const knownKids = new Set(known.map((record) => record.kid));
+  for (const jwk of options.published ?? []) {
+    if (!knownKids.has(jwk.kid)) known.push({ kid: jwk.kid, firstSeen: now, jwk });
+    knownKids.add(jwk.kid);
+  }
   const byKid = new Map(known.map((record) => [record.kid, record]));
   const currentKids = new Set(current.map((jwk) => jwk.kid));
 
@@ -110,6 +142,87 @@ export function planKeys(
   };
 }
 
+/**
+ * The records that may be trusted, in order; each other one is dropped with a warning
+ * naming its kid: a kid recorded twice, a time in the future (beyond the clock skew, it
+ * would keep the key longer than --retain-removed-keys: a removedAt in 2099 kept a key
+ * forever), a JWK that is not a valid public key (the core's own JWK validation).
+ */
+function trustedRecords(
+  records: readonly KeyRecord[],
+  options: { now: number; retainMs: number },
+  warnings: string[],
+): KeyRecord[] {
+  const latest = options.now + MAX_CLOCK_SKEW_MS;
+  const seen = new Set<string>();
+  const trusted: KeyRecord[] = [];
+  records.forEach((record, index) => {
+    const problem = recordProblem(record, index, latest, seen);
+    seen.add(record.kid);
+    if (problem)
+      warnings.push(`the retention state's record of key ${shownKid(record.kid)} ${problem}; dropping it`);
+    else trusted.push(record);
+  });
+  return trusted;
+}
+
+/** A kid as it can go into a one-line warning: kids read back are untrusted, and may hold anything. */
+function shownKid(kid: string): string {
+  return /^[\w.:-]{1,128}$/.test(kid) ? kid : JSON.stringify(kid.slice(0, 64));
+}
+
+function recordProblem(
+  record: KeyRecord,
+  index: number,
+  latest: number,
+  seen: Set<string>,
+): string | undefined {
+  if (seen.has(record.kid)) return 'appears twice';
+  if (Date.parse(record.firstSeen) > latest) return `has firstSeen ${record.firstSeen}, in the future`;
+  if (record.removedAt !== undefined && Date.parse(record.removedAt) > latest) {
+    return `has removedAt ${record.removedAt}, in the future: it would stay published longer than --retain-removed-keys`;
+  }
+  try {
+    validateJwk(record.jwk, `the state's key #${index}`);
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    return `is not a valid public key (${error.message})`;
+  }
+  return undefined;
+}
+
+/**
+ * The keys of the published JWKS, read back as untrusted input: each is validated as the
+ * source's keys are, and one that fails (or repeats a kid) is left out with a warning; a
+ * body that is not a JWKS at all gives no keys and one warning. `where` names the object.
+ */
+export function publishedKeys(body: Buffer, where: string): { keys: Jwk[]; warnings: string[] } {
+  const warnings: string[] = [];
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const list = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) {
+    return { keys: [], warnings: [`${where} is not a JWKS; none of its keys can be carried over`] };
+  }
+  const keys: Jwk[] = [];
+  const seen = new Set<string>();
+  list.forEach((candidate, index) => {
+    try {
+      const jwk = validateJwk(candidate, `JWKS key #${index}`);
+      if (!seen.has(jwk.kid)) keys.push(jwk);
+      seen.add(jwk.kid);
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      warnings.push(`${where}: ${error.message}; not carried over`);
+    }
+  });
+  return { keys, warnings };
+}
+
 /** Reads a state object; a damaged one stops the run rather than silently dropping retained keys. */
 export function parseState(body: Buffer, where: string): PublishState {
   const fail = (problem: string): never => {
@@ -131,7 +244,7 @@ export function parseState(body: Buffer, where: string): PublishState {
   if (typeof state.issuer !== 'string' || !Array.isArray(state.keys)) {
     return fail('the retention state has no issuer or keys');
   }
-  for (const record of state.keys as unknown[]) {
+  for (const [index, record] of (state.keys as unknown[]).entries()) {
     const r = record as Partial<KeyRecord> | null;
     const validTime = (time: unknown) => typeof time === 'string' && !Number.isNaN(Date.parse(time));
     if (
@@ -144,30 +257,8 @@ export function parseState(body: Buffer, where: string): PublishState {
       r.jwk === null ||
       r.jwk.kid !== r.kid
     ) {
-      return fail(`the retention state has a malformed key record ${JSON.stringify(record).slice(0, 80)}`);
+      return fail(`the retention state has a malformed key record (#${index + 1})`);
     }
   }
   return state as PublishState;
-}
-
-/**
- * A state for a destination that has a published JWKS but no state object (published by
- * an older version or another tool, or the state was deleted): every key in it counts as
- * published, so keys the source no longer has are retained rather than dropped at once.
- */
-export function stateFromPublishedJwks(
-  body: Buffer,
-  options: { issuer: string; now: number },
-): PublishState | undefined {
-  try {
-    const jwks = validateJwks(JSON.parse(body.toString('utf8')));
-    const now = isoSeconds(options.now);
-    return {
-      version: 1,
-      issuer: options.issuer,
-      keys: jwks.keys.map((jwk) => ({ kid: jwk.kid, firstSeen: now, jwk })),
-    };
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,8 @@
 /**
  * Brings one destination up to date with the rendered documents, safely:
- * - reads first (the retention state, and one HEAD per document), all before any write;
+ * - reads first (the retention state, the published JWKS, and one HEAD per document), all
+ *   before any write; the published JWKS's keys are folded into the key plan, so a key
+ *   published by a run that failed before its state write is retained, not dropped;
  * - rewrites only what differs, so a run with nothing new makes no write at all;
  * - writes the JWKS before the discovery document, and the state last, stopping at the
  *   first failure: a relying party never finds a discovery document whose keys are not
@@ -19,7 +21,7 @@ import { etagOf, renderJson } from '../core/render.js';
 import type { Jwk } from '../core/validate.js';
 import { lineDiff } from './diff.js';
 import { DISCOVERY_KEY, STATE_KEY } from './layout.js';
-import { type KeyPlan, parseState, planKeys, type RetainedKey, stateFromPublishedJwks } from './retention.js';
+import { type KeyPlan, parseState, planKeys, publishedKeys, type RetainedKey } from './retention.js';
 import type { ObjectStore, StoredObject } from './stores/store.js';
 
 export type ObjectKind = 'jwks' | 'discovery' | 'state';
@@ -104,7 +106,10 @@ export async function syncDestination(
     result.warnings.push(...planned.warnings);
     result.published = { discovery: planned.discovery.body, jwks: planned.jwks.body };
     if (options.dryRun) {
-      result.objects = await Promise.all(desired.map((object) => dryRunResult(store, object)));
+      const stored = (object: DesiredObject) => (object.kind === 'jwks' ? planned.jwksBody : undefined);
+      result.objects = await Promise.all(
+        desired.map((object) => dryRunResult(store, object, stored(object))),
+      );
       result.ok = true;
       return result;
     }
@@ -143,22 +148,21 @@ export async function syncDestination(
 
 async function plan(store: ObjectStore, documents: IssuerDocuments, options: SyncOptions) {
   const { jwksKey } = options;
-  const [stateBody, jwksHead, discoveryHead] = await Promise.all([
+  const [stateBody, jwksHead, discoveryHead, jwksBody] = await Promise.all([
     store.get(STATE_KEY),
     store.head(jwksKey),
     store.head(DISCOVERY_KEY),
+    store.get(jwksKey),
   ]);
   const issuer = documents.discovery.document.issuer;
-  let previous = stateBody ? parseState(stateBody, store.locate(STATE_KEY)) : undefined;
-  if (!previous && jwksHead) {
-    // Published before without state: what is out there counts as published, so nothing is dropped at once.
-    const published = await store.get(jwksKey);
-    previous = published && stateFromPublishedJwks(published, { issuer, now: options.now });
-  }
+  const previous = stateBody ? parseState(stateBody, store.locate(STATE_KEY)) : undefined;
+  // What is out there counts as published, whatever the state says (or if there is none).
+  const published = jwksBody ? publishedKeys(jwksBody, store.locate(jwksKey)) : { keys: [], warnings: [] };
   const keyPlan = planKeys(documents.jwks.document.keys, previous, {
     issuer,
     now: options.now,
     retainMs: options.retainMs,
+    published: published.keys,
   });
   const jwks = withRetainedKeys(documents.jwks, keyPlan, options.normalize);
   const discovery = withRetainedAlgs(documents.discovery, keyPlan.keys, options.normalize);
@@ -209,7 +213,7 @@ async function plan(store: ObjectStore, documents: IssuerDocuments, options: Syn
     retained: keyPlan.retained,
     dropped: keyPlan.dropped,
   };
-  return { objects, keys, warnings: keyPlan.warnings, jwks, discovery };
+  return { objects, keys, warnings: [...published.warnings, ...keyPlan.warnings], jwks, discovery, jwksBody };
 }
 
 /** Whether the stored object already is what would be written. */
@@ -273,11 +277,15 @@ function objectResult(store: ObjectStore, object: DesiredObject): ObjectResult {
   };
 }
 
-/** In a dry run, a document that would be updated is also fetched once, to show the lines that would change. */
-async function dryRunResult(store: ObjectStore, object: DesiredObject): Promise<ObjectResult> {
+/** In a dry run, a document that would be updated is also fetched once (the JWKS already was), to show the lines that would change. */
+async function dryRunResult(
+  store: ObjectStore,
+  object: DesiredObject,
+  stored: Buffer | undefined,
+): Promise<ObjectResult> {
   const entry = objectResult(store, object);
   if (object.status !== 'updated' || object.kind === 'state') return entry;
-  const before = await store.get(object.key);
+  const before = stored ?? (await store.get(object.key));
   entry.diff = lineDiff(before?.toString('utf8') ?? '', object.body.toString('utf8'));
   return entry;
 }
