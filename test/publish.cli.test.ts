@@ -94,6 +94,7 @@ function anonymousGet(
 describe('publish through the built CLI', () => {
   it('S3: creates the objects, a second process writes nothing, and the bytes and ETag are what serve serves', async () => {
     const args = ['publish', '--dest', 's3://test-bucket/e2e', ...s3Flags(), ...upstream()];
+    s3.resetRequests();
     const first = await runCli(args, { env: S3_ENV });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);

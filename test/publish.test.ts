@@ -301,279 +301,297 @@ const backends: Array<[string, () => Backend]> = [
   ['folder', () => folderBackend('cluster-1')],
 ];
 
-describe.each(backends)('publish to %s', (_name, make) => {
-  let backend: Backend;
-  beforeAll(() => {
-    backend = make();
-  });
-  afterEach(() => {
-    api.setFault(DISCOVERY_PATH, undefined);
-    api.setFault(JWKS_PATH, undefined);
-  });
-
-  it('creates both documents with the exact bytes, content type, cache control and sha256 metadata, JWKS first', async () => {
-    await backend.reset();
-    const run = await publish(argvFor(backend));
-    expect(run.error).toBeUndefined();
-    expect(statuses(run)).toEqual(['jwks:created', 'discovery:created', 'state:created']);
-
-    const { jwks, discovery } = expectedDocuments();
-    expect(await backend.keys()).toEqual([DISCOVERY_KEY, STATE_KEY, JWKS_KEY].sort());
-    for (const [key, rendered] of [
-      [JWKS_KEY, jwks],
-      [DISCOVERY_KEY, discovery],
-    ] as const) {
-      const stored = await backend.read(key);
-      expect(stored?.body.equals(rendered.body), key).toBe(true);
-      if (backend.recordsHeaders) {
-        expect(stored?.contentType).toBe('application/json');
-        expect(stored?.cacheControl).toBe('public, max-age=300');
-        expect(stored?.sha256).toBe(rendered.etag);
-      }
-    }
-    // Keys before the document that points at them, the state last.
-    expect(await backend.writes()).toEqual(
-      backend.name === 'folder'
-        ? [DISCOVERY_KEY, STATE_KEY, JWKS_KEY].sort()
-        : [JWKS_KEY, DISCOVERY_KEY, STATE_KEY],
-    );
-    expect(run.stdout).toMatch(/^created +\S+openid\/v1\/jwks {2}\d+ bytes {2}2 keys \(added /m);
-  });
-
-  it('makes zero writes when nothing changed: one HEAD per document, one read of the state and of the JWKS', async () => {
-    await backend.reset();
-    const run = await publish(argvFor(backend));
-    expect(run.error).toBeUndefined();
-    expect(statuses(run)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
-    expect(await backend.writes()).toEqual([]);
-    if (backend.name !== 'folder') expect(backend.requests()).toBe(4);
-    if (backend.name === 'S3') {
-      expect(s3.count({ method: 'HEAD' })).toBe(2);
-      expect(s3.count({ method: 'GET' })).toBe(2);
-    }
-    expect(
-      run.stdout
-        .split('\n')
-        .filter(Boolean)
-        .every((line) => line.startsWith('unchanged ')),
-    ).toBe(true);
-  });
-
-  it('rewrites when only the headers would change (--max-age), where the store keeps headers', async () => {
-    await backend.reset();
-    const run = await publish(argvFor(backend, { 'max-age': '60' }));
-    expect(run.error).toBeUndefined();
-    if (backend.recordsHeaders) {
-      expect(statuses(run)).toEqual(['jwks:updated', 'discovery:updated', 'state:unchanged']);
-      expect((await backend.read(JWKS_KEY))?.cacheControl).toBe('public, max-age=60');
-      await publish(argvFor(backend));
-    } else {
-      expect(statuses(run)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
-    }
-  });
-
-  it.each([
-    ['HTML from a proxy in the way', DISCOVERY_PATH, { kind: 'html' } as const, 'UPSTREAM_NOT_JSON'],
-    ['a JWKS carrying a private key', JWKS_PATH, { kind: 'private-key' } as const, 'JWKS_PRIVATE_KEY'],
-    ['HTTP 500', JWKS_PATH, { kind: 'status', status: 500 } as const, 'UPSTREAM_STATUS'],
-  ])(
-    'refuses %s: one-line error, nothing written, the published objects unchanged',
-    async (_what, path, fault, code) => {
-      const before = await Promise.all([JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-      api.addKey('EC'); // a change that would otherwise be published
-      api.setFault(path, fault);
-      await backend.reset();
-      try {
-        const run = await publish(argvFor(backend));
-        expect(run.error?.code).toBe(code);
-        expect(run.error?.message).not.toContain('\n');
-        expect(await backend.writes()).toEqual([]);
-        if (backend.name !== 'folder') expect(backend.requests()).toBe(0);
-        const after = await Promise.all([JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-        expectSameBodies(after, before);
-      } finally {
-        api.removeKey(api.keys[api.keys.length - 1]?.kid ?? '');
-      }
-    },
-  );
-
-  it('keeps a rotated-out key for the retention window, then drops it; the state lives in the store', async () => {
-    const [rsaKey, ecKey] = api.keys;
-    const oldKid = rsaKey?.kid as string;
-    const newKey = api.addKey('EC');
-    api.removeKey(oldKid);
-    try {
-      // t0 + 5 min: the RSA key left the cluster. It stays published, and RS256 stays advertised.
-      await backend.reset();
-      const rotated = await publish(argvFor(backend), T0 + 5 * 60_000);
-      expect(rotated.error).toBeUndefined();
-      expect(statuses(rotated)).toEqual(['jwks:updated', 'discovery:unchanged', 'state:updated']);
-      const keys = rotated.report?.destinations[0]?.keys;
-      expect(keys?.kids).toEqual([ecKey?.kid, newKey.kid, oldKid]);
-      expect(keys?.added).toEqual([newKey.kid]);
-      expect(keys?.retained).toEqual([
-        { kid: oldKid, removedAt: '2026-03-01T12:05:00Z', until: '2026-03-02T12:05:00Z' },
-      ]);
-      const published = JSON.parse((await backend.read(JWKS_KEY))?.body.toString() ?? '{}');
-      expect(published.keys.map((key: { kid: string }) => key.kid)).toEqual([ecKey?.kid, newKey.kid, oldKid]);
-      expect(rotated.stdout).toContain(`retained ${oldKid} until 2026-03-02T12:05:00Z`);
-      const state = JSON.parse((await backend.read(STATE_KEY))?.body.toString() ?? '{}');
-      expect(state.keys.find((record: { kid: string }) => record.kid === oldKid)).toMatchObject({
-        firstSeen: '2026-03-01T12:00:00Z',
-        removedAt: '2026-03-01T12:05:00Z',
-      });
-
-      // One second before the window ends: still there, and nothing is written.
-      await backend.reset();
-      const inside = await publish(argvFor(backend), T0 + 5 * 60_000 + 24 * HOUR - 1000);
-      expect(statuses(inside)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
-      expect(await backend.writes()).toEqual([]);
-
-      // Window over: dropped from the JWKS, RS256 no longer advertised.
-      await backend.reset();
-      const after = await publish(argvFor(backend), T0 + 5 * 60_000 + 24 * HOUR);
-      expect(statuses(after)).toEqual(['jwks:updated', 'discovery:updated', 'state:updated']);
-      expect(after.report?.destinations[0]?.keys?.dropped).toEqual([oldKid]);
-      const { jwks, discovery } = expectedDocuments([ecKey?.kid as string, newKey.kid]);
-      expect((await backend.read(JWKS_KEY))?.body.equals(jwks.body)).toBe(true);
-      expect((await backend.read(DISCOVERY_KEY))?.body.equals(discovery.body)).toBe(true);
-      expect(JSON.parse(discovery.body.toString()).id_token_signing_alg_values_supported).toEqual(['ES256']);
-    } finally {
-      api.setKeys([rsaKey?.privateKey, ecKey?.privateKey].filter((key) => key !== undefined));
-      await publish(argvFor(backend, { 'retain-removed-keys': '0' }));
-    }
-  });
-
-  it('--dry-run writes nothing and shows the kids and lines that would change', async () => {
-    const added = api.addKey('EC');
-    try {
-      await backend.reset();
-      const run = await publish(argvFor(backend, { 'dry-run': true }));
-      expect(run.error).toBeUndefined();
-      expect(await backend.writes()).toEqual([]);
-      expect(statuses(run)).toEqual(['jwks:updated', 'discovery:unchanged', 'state:updated']);
-      expect(run.stdout).toMatch(/^dry run: nothing was written$/m);
-      expect(run.stdout).toContain(`3 keys (added ${added.kid})`);
-      expect(run.stdout).toContain(`    +       "kid": "${added.kid}",`);
-      const jwks = run.report?.destinations[0]?.objects[0];
-      expect(jwks?.diff?.some((line) => line.startsWith('+ ') && line.includes(added.kid))).toBe(true);
-      expect(jwks?.previousEtag).toBe(etagOf((await backend.read(JWKS_KEY))?.body ?? Buffer.alloc(0)));
-    } finally {
-      api.removeKey(added.kid);
-    }
-  });
-
-  it('fails when the key set would exceed 100 keys (the AWS limit), writing nothing', async () => {
-    const extra = Array.from({ length: 99 }, () => api.addKey('EC'));
-    try {
-      await backend.reset();
-      const run = await publish(argvFor(backend));
-      expect(run.error?.code).toBe('PUBLISH_INVALID');
-      expect(run.error?.message).toContain('101 keys');
-      expect(await backend.writes()).toEqual([]);
-    } finally {
-      for (const key of extra) api.removeKey(key.kid);
-    }
-  });
-});
-
-describe.each([
-  ['S3', () => s3Backend('refused'), S3_ACCESS_DENIED, S3_ACLS_DISABLED, 'bucket policy'],
-  ['GCS', () => gcsBackend('oidc-bucket', 'refused'), GCS_FORBIDDEN, GCS_UNIFORM_ACCESS, 'allUsers'],
-] as const)(
-  'a bucket that refuses writes (%s, through a fault proxy)',
-  (_name, make, denied, aclRefused, advice) => {
+// Each case continues from what the one before left in the store (first publish, then no change, ...),
+// and the refusal cases expect what the ones before them wrote: run in order even with --sequence.shuffle.
+describe('in order', { shuffle: false }, () => {
+  describe.each(backends)('publish to %s', (_name, make) => {
     let backend: Backend;
-    let proxy: FaultProxy;
-    let via: { flags: Record<string, unknown>; restore(): void };
-    beforeAll(async () => {
+    beforeAll(() => {
       backend = make();
-      proxy = await startFaultProxy(backend.proxyTarget as string);
-      via = backend.viaProxy?.(proxy) as typeof via;
-      const first = await publish(argvFor(backend, via.flags));
-      expect(first.error).toBeUndefined();
-    });
-    afterAll(async () => {
-      via?.restore();
-      await proxy?.close();
     });
     afterEach(() => {
-      proxy.refuse(undefined);
-      proxy.requests.length = 0;
+      api.setFault(DISCOVERY_PATH, undefined);
+      api.setFault(JWKS_PATH, undefined);
     });
 
-    const refuseWritesTo = (key: string, refusal: Refusal) =>
-      proxy.refuse(({ method, url }) =>
-        (method === 'PUT' || method === 'POST') && decodeURIComponent(url).includes(key)
-          ? refusal
-          : undefined,
-      );
-
-    // Both cases change both documents: a new key, and a new jwks_uri that the discovery document must follow.
-    const changed = () => ({ ...via.flags, 'jwks-uri': `${ISSUER}/keys.json` });
-
-    it('JWKS refused: the discovery document is not written either, and both stay as they were', async () => {
-      const before = await Promise.all([JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-      const added = api.addKey('RSA');
-      proxy.refuse(({ method }) => (method === 'PUT' || method === 'POST' ? denied : undefined));
-      proxy.requests.length = 0;
-      try {
-        await backend.reset();
-        const run = await publish(argvFor(backend, changed()));
-        expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
-        expect(run.error?.message).toMatch(/refused\/keys\.json: access denied \(HTTP 403/);
-        expect(run.error?.message).not.toContain('\n');
-        expect(statuses(run)).toEqual(['jwks:failed', 'discovery:skipped', 'state:skipped']);
-        expect(await backend.writes()).toEqual([]);
-        expect(proxy.requests.filter((r) => r.startsWith('PUT') || r.startsWith('POST'))).toHaveLength(1);
-        const after = await Promise.all([JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-        expectSameBodies(after, before);
-        expect(await backend.read('keys.json')).toBeUndefined();
-      } finally {
-        api.removeKey(added.kid);
-        proxy.requests.length = 0;
-      }
-    });
-
-    it('discovery refused after the JWKS: the keys are out, the old discovery stays, the state is not advanced', async () => {
-      const before = await Promise.all([DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-      const added = api.addKey('RSA');
-      refuseWritesTo(DISCOVERY_KEY, denied);
-      try {
-        await backend.reset();
-        const run = await publish(argvFor(backend, changed()));
-        expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
-        expect(statuses(run)).toEqual(['jwks:created', 'discovery:failed', 'state:skipped']);
-        expect(await backend.writes()).toEqual(['keys.json']);
-        const after = await Promise.all([DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
-        expectSameBodies(after, before);
-        // The discovery document still published points at the old JWKS, which is still there.
-        expect(JSON.parse(after[0]?.body.toString() ?? '{}').jwks_uri).toBe(`${ISSUER}/openid/v1/jwks`);
-        expect(await backend.read(JWKS_KEY)).toBeDefined();
-        expect(JSON.parse((await backend.read('keys.json'))?.body.toString() ?? '{}').keys).toHaveLength(3);
-      } finally {
-        api.removeKey(added.kid);
-        proxy.requests.length = 0;
-      }
-    });
-
-    it('--public-read refused by the bucket: says what to do instead', async () => {
-      proxy.refuse(({ method, url, headers }) =>
-        (method === 'PUT' && headers['x-amz-acl'] === 'public-read') ||
-        (method === 'POST' && url.includes('predefinedAcl=publicRead'))
-          ? aclRefused
-          : undefined,
-      );
+    it('creates both documents with the exact bytes, content type, cache control and sha256 metadata, JWKS first', async () => {
       await backend.reset();
-      const run = await publish(argvFor(backend, { ...via.flags, 'public-read': true }));
-      expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
-      expect(run.error?.message).toContain('refuses --public-read');
-      expect(run.error?.message).toContain(advice);
-      expect(run.error?.message).not.toContain('\n');
-      expect(await backend.writes()).toEqual([]);
+      const run = await publish(argvFor(backend));
+      expect(run.error).toBeUndefined();
+      expect(statuses(run)).toEqual(['jwks:created', 'discovery:created', 'state:created']);
+
+      const { jwks, discovery } = expectedDocuments();
+      expect(await backend.keys()).toEqual([DISCOVERY_KEY, STATE_KEY, JWKS_KEY].sort());
+      for (const [key, rendered] of [
+        [JWKS_KEY, jwks],
+        [DISCOVERY_KEY, discovery],
+      ] as const) {
+        const stored = await backend.read(key);
+        expect(stored?.body.equals(rendered.body), key).toBe(true);
+        if (backend.recordsHeaders) {
+          expect(stored?.contentType).toBe('application/json');
+          expect(stored?.cacheControl).toBe('public, max-age=300');
+          expect(stored?.sha256).toBe(rendered.etag);
+        }
+      }
+      // Keys before the document that points at them, the state last.
+      expect(await backend.writes()).toEqual(
+        backend.name === 'folder'
+          ? [DISCOVERY_KEY, STATE_KEY, JWKS_KEY].sort()
+          : [JWKS_KEY, DISCOVERY_KEY, STATE_KEY],
+      );
+      expect(run.stdout).toMatch(/^created +\S+openid\/v1\/jwks {2}\d+ bytes {2}2 keys \(added /m);
     });
-  },
-);
+
+    it('makes zero writes when nothing changed: one HEAD per document, one read of the state and of the JWKS', async () => {
+      await backend.reset();
+      const run = await publish(argvFor(backend));
+      expect(run.error).toBeUndefined();
+      expect(statuses(run)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
+      expect(await backend.writes()).toEqual([]);
+      if (backend.name !== 'folder') expect(backend.requests()).toBe(4);
+      if (backend.name === 'S3') {
+        expect(s3.count({ method: 'HEAD' })).toBe(2);
+        expect(s3.count({ method: 'GET' })).toBe(2);
+      }
+      expect(
+        run.stdout
+          .split('\n')
+          .filter(Boolean)
+          .every((line) => line.startsWith('unchanged ')),
+      ).toBe(true);
+    });
+
+    it('rewrites when only the headers would change (--max-age), where the store keeps headers', async () => {
+      await backend.reset();
+      const run = await publish(argvFor(backend, { 'max-age': '60' }));
+      expect(run.error).toBeUndefined();
+      if (backend.recordsHeaders) {
+        expect(statuses(run)).toEqual(['jwks:updated', 'discovery:updated', 'state:unchanged']);
+        expect((await backend.read(JWKS_KEY))?.cacheControl).toBe('public, max-age=60');
+        await publish(argvFor(backend));
+      } else {
+        expect(statuses(run)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
+      }
+    });
+
+    it.each([
+      ['HTML from a proxy in the way', DISCOVERY_PATH, { kind: 'html' } as const, 'UPSTREAM_NOT_JSON'],
+      ['a JWKS carrying a private key', JWKS_PATH, { kind: 'private-key' } as const, 'JWKS_PRIVATE_KEY'],
+      ['HTTP 500', JWKS_PATH, { kind: 'status', status: 500 } as const, 'UPSTREAM_STATUS'],
+    ])(
+      'refuses %s: one-line error, nothing written, the published objects unchanged',
+      async (_what, path, fault, code) => {
+        const before = await Promise.all(
+          [JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)),
+        );
+        api.addKey('EC'); // a change that would otherwise be published
+        api.setFault(path, fault);
+        await backend.reset();
+        try {
+          const run = await publish(argvFor(backend));
+          expect(run.error?.code).toBe(code);
+          expect(run.error?.message).not.toContain('\n');
+          expect(await backend.writes()).toEqual([]);
+          if (backend.name !== 'folder') expect(backend.requests()).toBe(0);
+          const after = await Promise.all(
+            [JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)),
+          );
+          expectSameBodies(after, before);
+        } finally {
+          api.removeKey(api.keys[api.keys.length - 1]?.kid ?? '');
+        }
+      },
+    );
+
+    it('keeps a rotated-out key for the retention window, then drops it; the state lives in the store', async () => {
+      const [rsaKey, ecKey] = api.keys;
+      const oldKid = rsaKey?.kid as string;
+      const newKey = api.addKey('EC');
+      api.removeKey(oldKid);
+      try {
+        // t0 + 5 min: the RSA key left the cluster. It stays published, and RS256 stays advertised.
+        await backend.reset();
+        const rotated = await publish(argvFor(backend), T0 + 5 * 60_000);
+        expect(rotated.error).toBeUndefined();
+        expect(statuses(rotated)).toEqual(['jwks:updated', 'discovery:unchanged', 'state:updated']);
+        const keys = rotated.report?.destinations[0]?.keys;
+        expect(keys?.kids).toEqual([ecKey?.kid, newKey.kid, oldKid]);
+        expect(keys?.added).toEqual([newKey.kid]);
+        expect(keys?.retained).toEqual([
+          { kid: oldKid, removedAt: '2026-03-01T12:05:00Z', until: '2026-03-02T12:05:00Z' },
+        ]);
+        const published = JSON.parse((await backend.read(JWKS_KEY))?.body.toString() ?? '{}');
+        expect(published.keys.map((key: { kid: string }) => key.kid)).toEqual([
+          ecKey?.kid,
+          newKey.kid,
+          oldKid,
+        ]);
+        expect(rotated.stdout).toContain(`retained ${oldKid} until 2026-03-02T12:05:00Z`);
+        const state = JSON.parse((await backend.read(STATE_KEY))?.body.toString() ?? '{}');
+        expect(state.keys.find((record: { kid: string }) => record.kid === oldKid)).toMatchObject({
+          firstSeen: '2026-03-01T12:00:00Z',
+          removedAt: '2026-03-01T12:05:00Z',
+        });
+
+        // One second before the window ends: still there, and nothing is written.
+        await backend.reset();
+        const inside = await publish(argvFor(backend), T0 + 5 * 60_000 + 24 * HOUR - 1000);
+        expect(statuses(inside)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
+        expect(await backend.writes()).toEqual([]);
+
+        // Window over: dropped from the JWKS, RS256 no longer advertised.
+        await backend.reset();
+        const after = await publish(argvFor(backend), T0 + 5 * 60_000 + 24 * HOUR);
+        expect(statuses(after)).toEqual(['jwks:updated', 'discovery:updated', 'state:updated']);
+        expect(after.report?.destinations[0]?.keys?.dropped).toEqual([oldKid]);
+        const { jwks, discovery } = expectedDocuments([ecKey?.kid as string, newKey.kid]);
+        expect((await backend.read(JWKS_KEY))?.body.equals(jwks.body)).toBe(true);
+        expect((await backend.read(DISCOVERY_KEY))?.body.equals(discovery.body)).toBe(true);
+        expect(JSON.parse(discovery.body.toString()).id_token_signing_alg_values_supported).toEqual([
+          'ES256',
+        ]);
+      } finally {
+        api.setKeys([rsaKey?.privateKey, ecKey?.privateKey].filter((key) => key !== undefined));
+        await publish(argvFor(backend, { 'retain-removed-keys': '0' }));
+      }
+    });
+
+    it('--dry-run writes nothing and shows the kids and lines that would change', async () => {
+      const added = api.addKey('EC');
+      try {
+        await backend.reset();
+        const run = await publish(argvFor(backend, { 'dry-run': true }));
+        expect(run.error).toBeUndefined();
+        expect(await backend.writes()).toEqual([]);
+        expect(statuses(run)).toEqual(['jwks:updated', 'discovery:unchanged', 'state:updated']);
+        expect(run.stdout).toMatch(/^dry run: nothing was written$/m);
+        expect(run.stdout).toContain(`3 keys (added ${added.kid})`);
+        expect(run.stdout).toContain(`    +       "kid": "${added.kid}",`);
+        const jwks = run.report?.destinations[0]?.objects[0];
+        expect(jwks?.diff?.some((line) => line.startsWith('+ ') && line.includes(added.kid))).toBe(true);
+        expect(jwks?.previousEtag).toBe(etagOf((await backend.read(JWKS_KEY))?.body ?? Buffer.alloc(0)));
+      } finally {
+        api.removeKey(added.kid);
+      }
+    });
+
+    it('fails when the key set would exceed 100 keys (the AWS limit), writing nothing', async () => {
+      const extra = Array.from({ length: 99 }, () => api.addKey('EC'));
+      try {
+        await backend.reset();
+        const run = await publish(argvFor(backend));
+        expect(run.error?.code).toBe('PUBLISH_INVALID');
+        expect(run.error?.message).toContain('101 keys');
+        expect(await backend.writes()).toEqual([]);
+      } finally {
+        for (const key of extra) api.removeKey(key.kid);
+      }
+    });
+  });
+
+  describe.each([
+    ['S3', () => s3Backend('refused'), S3_ACCESS_DENIED, S3_ACLS_DISABLED, 'bucket policy'],
+    ['GCS', () => gcsBackend('oidc-bucket', 'refused'), GCS_FORBIDDEN, GCS_UNIFORM_ACCESS, 'allUsers'],
+  ] as const)(
+    'a bucket that refuses writes (%s, through a fault proxy)',
+    (_name, make, denied, aclRefused, advice) => {
+      let backend: Backend;
+      let proxy: FaultProxy;
+      let via: { flags: Record<string, unknown>; restore(): void };
+      beforeAll(async () => {
+        backend = make();
+        proxy = await startFaultProxy(backend.proxyTarget as string);
+        via = backend.viaProxy?.(proxy) as typeof via;
+        const first = await publish(argvFor(backend, via.flags));
+        expect(first.error).toBeUndefined();
+      });
+      afterAll(async () => {
+        via?.restore();
+        await proxy?.close();
+      });
+      afterEach(() => {
+        proxy.refuse(undefined);
+        proxy.requests.length = 0;
+      });
+
+      const refuseWritesTo = (key: string, refusal: Refusal) =>
+        proxy.refuse(({ method, url }) =>
+          (method === 'PUT' || method === 'POST') && decodeURIComponent(url).includes(key)
+            ? refusal
+            : undefined,
+        );
+
+      // Both cases change both documents: a new key, and a new jwks_uri that the discovery document must follow.
+      const changed = () => ({ ...via.flags, 'jwks-uri': `${ISSUER}/keys.json` });
+
+      it('JWKS refused: the discovery document is not written either, and both stay as they were', async () => {
+        const before = await Promise.all(
+          [JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)),
+        );
+        const added = api.addKey('RSA');
+        proxy.refuse(({ method }) => (method === 'PUT' || method === 'POST' ? denied : undefined));
+        proxy.requests.length = 0;
+        try {
+          await backend.reset();
+          const run = await publish(argvFor(backend, changed()));
+          expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
+          expect(run.error?.message).toMatch(/refused\/keys\.json: access denied \(HTTP 403/);
+          expect(run.error?.message).not.toContain('\n');
+          expect(statuses(run)).toEqual(['jwks:failed', 'discovery:skipped', 'state:skipped']);
+          expect(await backend.writes()).toEqual([]);
+          expect(proxy.requests.filter((r) => r.startsWith('PUT') || r.startsWith('POST'))).toHaveLength(1);
+          const after = await Promise.all(
+            [JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)),
+          );
+          expectSameBodies(after, before);
+          expect(await backend.read('keys.json')).toBeUndefined();
+        } finally {
+          api.removeKey(added.kid);
+          proxy.requests.length = 0;
+        }
+      });
+
+      it('discovery refused after the JWKS: the keys are out, the old discovery stays, the state is not advanced', async () => {
+        const before = await Promise.all([DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
+        const added = api.addKey('RSA');
+        refuseWritesTo(DISCOVERY_KEY, denied);
+        try {
+          await backend.reset();
+          const run = await publish(argvFor(backend, changed()));
+          expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
+          expect(statuses(run)).toEqual(['jwks:created', 'discovery:failed', 'state:skipped']);
+          expect(await backend.writes()).toEqual(['keys.json']);
+          const after = await Promise.all([DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(key)));
+          expectSameBodies(after, before);
+          // The discovery document still published points at the old JWKS, which is still there.
+          expect(JSON.parse(after[0]?.body.toString() ?? '{}').jwks_uri).toBe(`${ISSUER}/openid/v1/jwks`);
+          expect(await backend.read(JWKS_KEY)).toBeDefined();
+          expect(JSON.parse((await backend.read('keys.json'))?.body.toString() ?? '{}').keys).toHaveLength(3);
+        } finally {
+          api.removeKey(added.kid);
+          proxy.requests.length = 0;
+        }
+      });
+
+      it('--public-read refused by the bucket: says what to do instead', async () => {
+        proxy.refuse(({ method, url, headers }) =>
+          (method === 'PUT' && headers['x-amz-acl'] === 'public-read') ||
+          (method === 'POST' && url.includes('predefinedAcl=publicRead'))
+            ? aclRefused
+            : undefined,
+        );
+        await backend.reset();
+        const run = await publish(argvFor(backend, { ...via.flags, 'public-read': true }));
+        expect(run.error?.code).toBe('STORE_ACCESS_DENIED');
+        expect(run.error?.message).toContain('refuses --public-read');
+        expect(run.error?.message).toContain(advice);
+        expect(run.error?.message).not.toContain('\n');
+        expect(await backend.writes()).toEqual([]);
+      });
+    },
+  );
+});
 
 describe('publish, other cases', () => {
   it('--public-read is recorded, so turning it on rewrites once and then nothing', async () => {
@@ -611,9 +629,9 @@ describe('publish, other cases', () => {
   });
 
   it('--check-public-url fetches both documents anonymously and compares the bytes', async () => {
-    const backend = s3Backend('cluster-1');
+    const backend = s3Backend('checked');
     const ok = await publish(
-      argvFor(backend, { 'check-public-url': [`${s3.endpoint}/test-bucket/cluster-1/`] }),
+      argvFor(backend, { 'check-public-url': [`${s3.endpoint}/test-bucket/checked/`] }),
     );
     expect(ok.error).toBeUndefined();
     expect(ok.report?.publicChecks.map((check) => [check.kind, check.ok])).toEqual([
@@ -621,12 +639,12 @@ describe('publish, other cases', () => {
       ['jwks', true],
     ]);
     expect(ok.stdout).toMatch(
-      /^public +http:\/\/127\.0\.0\.1:\d+\/test-bucket\/cluster-1\/openid\/v1\/jwks {2}same bytes$/m,
+      /^public +http:\/\/127\.0\.0\.1:\d+\/test-bucket\/checked\/openid\/v1\/jwks {2}same bytes$/m,
     );
 
     const gcsOk = await publish({
-      ...argvFor(gcsBackend('oidc-bucket', 'cluster-1')),
-      'check-public-url': [`${gcs.host}/oidc-bucket/cluster-1`],
+      ...argvFor(gcsBackend('oidc-bucket', 'checked')),
+      'check-public-url': [`${gcs.host}/oidc-bucket/checked`],
     });
     expect(gcsOk.error).toBeUndefined();
 
