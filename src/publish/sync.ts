@@ -3,10 +3,12 @@
  * - reads first (the retention state, the published JWKS, and one HEAD per document), all
  *   before any write; the published JWKS's keys are folded into the key plan, so a key
  *   published by a run that failed before its state write is retained, not dropped;
- * - rewrites only what differs, so a run with nothing new makes no write at all;
+ * - rewrites only what differs, so a run with nothing new writes no object at all (a
+ *   folder's temporary files left by a killed run are removed all the same);
  * - writes the JWKS before the discovery document, and the state last, stopping at the
  *   first failure: a relying party never finds a discovery document whose keys are not
- *   published yet, and what was published before stays as it was.
+ *   published yet, and what was published before stays as it was. Every store call has
+ *   the run's deadline (stores/deadline.ts), and a write past it is a failed write.
  */
 import {
   type IssuerDocuments,
