@@ -196,9 +196,12 @@ describe.each(backends)('a stalled $name store', (backend) => {
       if (stalledKey === JWKS_KEY) expect(jwks).toBe(published[0]);
       else expect(JSON.parse(jwks ?? '{}').keys).toHaveLength(2);
 
-      backend.proxy().refuse(undefined);
-      const after = await publish(backend, prefix, [first, second]);
-      expect(after.code, after.stderr).toBe(0);
+      // Once the store answers again the next run completes what this one left; once per backend is enough.
+      if (stalledKey === DISCOVERY_KEY) {
+        backend.proxy().refuse(undefined);
+        const after = await publish(backend, prefix, [first, second]);
+        expect(after.code, after.stderr).toBe(0);
+      }
     },
   );
 });
