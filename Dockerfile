@@ -18,9 +18,12 @@ COPY --from=build /app/dist ./dist
 USER 65532:65532
 ENV NODE_ENV=production
 EXPOSE 8080
-# V8 flags (not allowed in NODE_OPTIONS, hence here), measured by `npm run bench`:
-# a 1 MiB young generation, and no background compiler/GC threads: the pod gets a tenth
-# of a core, so helper threads buy nothing and cost memory. --disable-sigusr1: SIGUSR1
-# must never open the inspector (cli.js ignores the signal too, once it has loaded).
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=1", "--max-old-space-size=48", "--single-threaded", "--disable-sigusr1", "/app/dist/cli.js"]
+# Node/V8 flags (not all allowed in NODE_OPTIONS, hence here), measured by `npm run bench`,
+# which reads them from this line: a 2 MiB young generation (most per-request garbage dies
+# there), a 32 MiB old generation (serve keeps about 10 MiB alive), no background
+# compiler/GC threads (the pod gets a tenth of a core, so helper threads buy nothing and
+# cost memory), gc() exposed so serve can give back what a flood of connections made V8
+# take (src/serve/heap-relief.ts), and --disable-sigusr1: SIGUSR1 must never open the
+# inspector (cli.js ignores the signal too, once it has loaded).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "--max-old-space-size=32", "--single-threaded", "--expose-gc", "--disable-sigusr1", "/app/dist/cli.js"]
 CMD ["serve"]

@@ -3,9 +3,10 @@
  * The upstream fetch (getJson) and the anonymous public fetch (getPublic) both sit on it,
  * so both apply the same timeout, size limit and error codes.
  */
-import http, { type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { GatewayError } from './errors.js';
+import { http } from './node-http.js';
 
 /** Issuer documents are a few KiB; anything near this is not an issuer document. */
 export const MAX_UPSTREAM_BYTES = 1024 * 1024;

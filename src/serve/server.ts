@@ -2,15 +2,18 @@
  * `serve`: wires the shared core to the cache, handler, metrics and logger, listens,
  * and shuts down gracefully on SIGTERM/SIGINT.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchDiscovery, fetchJwks } from '../core/documents.js';
 import { describeError, isGatewayError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createSource, type DocumentSource } from '../core/source.js';
 import { RefreshingCache } from './cache.js';
+import { CLIENT_LIMITS, type ClientLimits, createLimitedServer } from './client-limits.js';
 import type { ServeConfig } from './config.js';
+import { CutReporter } from './cut-report.js';
 import { createHandler } from './handler.js';
+import { exposedCollector, HeapRelief } from './heap-relief.js';
 import { type DocumentName, GatewayMetrics } from './metrics.js';
 import { ExpiresClock, type PreparedDocument, prepareDocument } from './responses.js';
 
@@ -23,7 +26,11 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: ServeConfig, logger: Logger): Promise<RunningGateway> {
+export async function startGateway(
+  config: ServeConfig,
+  logger: Logger,
+  limits: ClientLimits = CLIENT_LIMITS,
+): Promise<RunningGateway> {
   const source = await createSource(config.source);
   let shuttingDown = false;
 
@@ -99,18 +106,14 @@ export async function startGateway(config: ServeConfig, logger: Logger): Promise
     isShuttingDown: () => shuttingDown,
   });
 
-  const server = http.createServer(
-    {
-      // Bounds against slow or idle clients: whole request within 10 s, headers within 5 s.
-      requestTimeout: 10_000,
-      headersTimeout: 5_000,
-      maxHeaderSize: 8 * 1024,
-    },
-    handler,
+  const relief = new HeapRelief(exposedCollector(), (durationMs) =>
+    logger.debug('collected garbage after cut connections', { duration_ms: Math.round(durationMs) }),
   );
-  // Longer than common load balancer idle timeouts (AWS ALB 60 s) so the LB closes first.
-  server.keepAliveTimeout = 65_000;
-  server.maxRequestsPerSocket = 0;
+  const cuts = new CutReporter(logger, limits, (reason) => {
+    metrics.countCut(reason);
+    relief.noteCut();
+  });
+  const server = createLimitedServer(handler, limits, cuts.onCut);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -133,6 +136,8 @@ export async function startGateway(config: ServeConfig, logger: Logger): Promise
     port,
     close: () => {
       shuttingDown = true;
+      cuts.stop();
+      relief.stop();
       return closeServer(server, source, Object.values(caches));
     },
   };
