@@ -1,7 +1,9 @@
 // The baseline `serve` is compared with: a minimal node:http server writing one
 // precomputed buffer with fixed headers — the same header set the gateway sends, so both
 // put the same bytes on the wire and the ratio measures per-request work alone.
-import http from 'node:http';
+// node:http as CommonJS exports, as serve takes it (src/core/node-http.ts): an ES import
+// would load Node's bundled undici through http.WebSocket's getter, ~12 MiB of RSS.
+const http = process.getBuiltinModule('node:http');
 
 const body = Buffer.from(process.env.BASELINE_BODY ?? '{}');
 const headers = JSON.parse(process.env.BASELINE_HEADERS ?? '{}');
