@@ -16,7 +16,7 @@ import {
   S3_SECRET_ACCESS_KEY,
   startS3Server,
 } from '../test/support/s3-server.js';
-import { fixed } from './support.js';
+import { fixed, median } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -59,11 +59,6 @@ async function runProcess(
   };
   const loaded = (await readFile(`${reportFile}.loaded`, 'utf8')).split('\n').filter(Boolean);
   return { wallMs, maxRssMiB: report.maxRssKiB / 1024, loaded, code, output };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 export async function benchPublish(options: { runs: number }): Promise<boolean> {

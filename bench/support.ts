@@ -1,4 +1,4 @@
-/** Small helpers shared by the benchmarks: free ports, process memory, formatting. */
+/** Small helpers shared by the benchmarks: free ports, process memory and CPU, formatting. */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -21,6 +21,20 @@ export function memoryOf(pid: number): { rssMiB: number; peakRssMiB: number } {
   return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's times: 100 on every Linux the bench runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * User plus system CPU time a process has used, in microseconds, from /proc (Linux).
+ * Unlike requests per second, CPU time per request hardly moves when other processes
+ * compete for the cores.
+ */
+export function cpuTimeMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime: fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+
 export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -38,4 +52,9 @@ export async function waitForHttp(url: string, timeoutMs = 10_000): Promise<void
 
 export function fixed(value: number, digits = 2): string {
   return value.toFixed(digits);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
