@@ -34,7 +34,7 @@ export const CLIENT_LIMITS: ClientLimits = {
   stallTimeoutMs: 30_000,
   // Longer than common load balancer idle timeouts (AWS ALB 60 s) so the balancer closes first.
   keepAliveTimeoutMs: 65_000,
-  maxPipelined: 16,
+  maxPipelined: 8,
   maxConnections: 1024,
   maxHeaderBytes: 8 * 1024,
 };

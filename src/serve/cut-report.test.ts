@@ -38,7 +38,7 @@ describe('CutReporter', () => {
     expect(lines).toHaveLength(1);
     vi.advanceTimersByTime(1_000);
     expect(lines.slice(1).map((l) => l.fields)).toEqual([
-      { reason: 'pipelining', connections: 999, max_pipelined: 16, last_client: '10.0.0.2' },
+      { reason: 'pipelining', connections: 999, max_pipelined: 8, last_client: '10.0.0.2' },
       { reason: 'max_connections', connections: 1, max_connections: 1024, last_client: '10.0.0.3' },
     ]);
     expect(counted).toHaveLength(1001);
