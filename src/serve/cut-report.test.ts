@@ -19,6 +19,7 @@ function recordingLogger() {
     error: record,
     request: () => {},
     flush: () => {},
+    droppedLines: () => 0,
   };
   return { logger, lines };
 }
