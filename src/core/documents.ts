@@ -5,8 +5,9 @@
 import type { JwksUriPolicy } from './jwks-uri.js';
 import { decideJwksUri, withJwksUri } from './jwks-uri.js';
 import { renderJson } from './render.js';
-import { DISCOVERY_PATH, type DocumentSource, JWKS_UPSTREAM_PATH } from './source.js';
+import type { DocumentSource } from './source.js';
 import { type DiscoveryDocument, type JwkSet, validateDiscovery, validateJwks } from './validate.js';
+import { DISCOVERY_PATH, JWKS_PATH } from './well-known.js';
 
 export interface NormalizeOptions {
   pretty: boolean;
@@ -67,7 +68,7 @@ export async function fetchDiscovery(
 }
 
 export async function fetchJwks(source: DocumentSource, options: NormalizeOptions): Promise<RenderedJwks> {
-  return normalizeJwks(await source.get(JWKS_UPSTREAM_PATH), options);
+  return normalizeJwks(await source.get(JWKS_PATH), options);
 }
 
 /** Both documents, fetched concurrently; either failing fails the whole. */

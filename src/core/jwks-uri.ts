@@ -5,10 +5,9 @@
  */
 import { GatewayError } from './errors.js';
 import type { DiscoveryDocument } from './validate.js';
+import { defaultJwksUri } from './well-known.js';
 
 export type JwksUriPolicy = { mode: 'keep' } | { mode: 'auto' } | { mode: 'explicit'; url: string };
-
-export const JWKS_PATH = '/openid/v1/jwks';
 
 export function parseJwksUriPolicy(raw: string, name: string): JwksUriPolicy {
   if (raw === 'keep' || raw === 'auto') return { mode: raw };
@@ -22,11 +21,6 @@ export function parseJwksUriPolicy(raw: string, name: string): JwksUriPolicy {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: "${raw}" is not an https URL`);
   }
   return { mode: 'explicit', url: url.href };
-}
-
-/** `<issuer>/openid/v1/jwks`, tolerating an issuer with a trailing slash. */
-export function defaultJwksUri(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}${JWKS_PATH}`;
 }
 
 export interface JwksUriDecision {

@@ -14,9 +14,9 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileAtMost } from './bounded-file.js';
 import { GatewayError } from './errors.js';
-import { defaultJwksUri } from './jwks-uri.js';
-import { DISCOVERY_PATH, type DocumentSource, type UpstreamPath } from './source.js';
+import type { DocumentSource } from './source.js';
 import { checkIssuerUrl, type DiscoveryDocument, type Jwk, type JwkSet } from './validate.js';
+import { DISCOVERY_PATH, defaultJwksUri, type WellKnownPath } from './well-known.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'ES384' | 'ES512';
 
@@ -310,7 +310,7 @@ export async function createKeyFileSource(paths: readonly string[], issuer: stri
   const discovery = discoveryFromKeys(issuer, jwks);
   return {
     description: `key files ${paths.join(', ')}`,
-    async get(path: UpstreamPath): Promise<unknown> {
+    async get(path: WellKnownPath): Promise<unknown> {
       // Copies: callers may keep or rewrite what they get, as with a parsed HTTP body.
       return structuredClone(path === DISCOVERY_PATH ? discovery : jwks);
     },

@@ -8,7 +8,8 @@ import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
-import type { DocumentSource, SourceOptions, UpstreamPath } from './source.js';
+import type { DocumentSource, SourceOptions } from './source.js';
+import type { WellKnownPath } from './well-known.js';
 
 /**
  * Loads the kubeconfig the settings select: one file, or each file of KUBECONFIG merged in
@@ -110,7 +111,7 @@ export function createKubeconfigSource(options: SourceOptions): DocumentSource {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
   return {
     description: `kubeconfig context "${kubeConfig.currentContext}" ${base.origin}`,
-    async get(path: UpstreamPath): Promise<unknown> {
+    async get(path: WellKnownPath): Promise<unknown> {
       const requestOptions: https.RequestOptions = {};
       try {
         await kubeConfig.applyToHTTPSOptions(requestOptions);

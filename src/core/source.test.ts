@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InClusterSource, JWKS_UPSTREAM_PATH } from './source.js';
+import { InClusterSource } from './source.js';
+import { JWKS_PATH } from './well-known.js';
 
 describe('InClusterSource', () => {
   it('never sends the token over plain http (a kubectl proxy URL)', async () => {
@@ -24,7 +25,7 @@ describe('InClusterSource', () => {
       caCertPath: '',
     });
     try {
-      expect(await source.get(JWKS_UPSTREAM_PATH)).toEqual({ keys: [] });
+      expect(await source.get(JWKS_PATH)).toEqual({ keys: [] });
       expect(seen).toEqual([undefined]);
     } finally {
       source.close();

@@ -6,14 +6,11 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
-
-export const DISCOVERY_PATH = '/.well-known/openid-configuration';
-export const JWKS_UPSTREAM_PATH = '/openid/v1/jwks';
-export type UpstreamPath = typeof DISCOVERY_PATH | typeof JWKS_UPSTREAM_PATH;
+import type { WellKnownPath } from './well-known.js';
 
 export interface DocumentSource {
   /** Fetches one path from the API server and returns the parsed JSON body. */
-  get(path: UpstreamPath): Promise<unknown>;
+  get(path: WellKnownPath): Promise<unknown>;
   /** For logs: where the documents come from, never a credential. */
   readonly description: string;
   close(): void;
@@ -50,7 +47,7 @@ export class InClusterSource implements DocumentSource {
     this.description = `in-cluster ${this.base.origin}`;
   }
 
-  async get(path: UpstreamPath): Promise<unknown> {
+  async get(path: WellKnownPath): Promise<unknown> {
     const url = new URL(this.base.href.replace(/\/+$/, '') + path);
     if (this.base.protocol !== 'https:') {
       // Plain http is only for a local authenticating proxy (kubectl proxy): the token is

@@ -16,8 +16,8 @@ import {
 } from '../core/settings.js';
 import type { SourceOptions } from '../core/source.js';
 import { resolveSourceSettings } from '../core/source-settings.js';
-import { type Destination, parseDestination } from './destination.js';
-import type { StoreOptions } from './stores/open.js';
+import { type Destination, parseDestination } from '../stores/destination.js';
+import type { StoreOptions } from '../stores/open.js';
 
 /** Go-style durations as used by kube flags: 24h, 90m, 1h30m, 45s; a bare number is seconds. */
 export function parseDuration(raw: string, name: string): number {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { lineDiff } from './diff.js';
 import { jwksKeyOf } from './layout.js';
 
 const doc = (issuer: string, jwks_uri: string) => ({ issuer, jwks_uri });
@@ -26,37 +25,5 @@ describe('jwksKeyOf', () => {
     ],
   ])('refuses issuer %s with jwks_uri %s', (issuer, jwksUri, expected) => {
     expect(() => jwksKeyOf(doc(issuer, jwksUri))).toThrow(expected);
-  });
-});
-
-describe('lineDiff', () => {
-  it('shows removals before additions, with two lines of context and gaps marked', () => {
-    const before = [
-      '{',
-      '  "keys": [',
-      '    "a",',
-      '    "b",',
-      '    "c",',
-      '    "d",',
-      '    "e",',
-      '    "f"',
-      '  ]',
-      '}',
-    ];
-    const after = [...before];
-    after.splice(2, 1, '    "A",');
-    expect(lineDiff(before.join('\n'), after.join('\n'))).toEqual([
-      '  {',
-      '    "keys": [',
-      '-     "a",',
-      '+     "A",',
-      '      "b",',
-      '      "c",',
-      '  ...',
-    ]);
-  });
-
-  it('is empty of changes for equal texts', () => {
-    expect(lineDiff('x\ny', 'x\ny').every((line) => !/^[-+]/.test(line))).toBe(true);
   });
 });

@@ -5,8 +5,10 @@
  */
 import { GatewayError } from '../core/errors.js';
 import type { DiscoveryDocument } from '../core/validate.js';
+import { DISCOVERY_PATH } from '../core/well-known.js';
 
-export const DISCOVERY_KEY = '.well-known/openid-configuration';
+/** The discovery document's object key: its well-known path below the prefix. */
+export const DISCOVERY_KEY = DISCOVERY_PATH.slice(1);
 
 /**
  * Retention state (when each key was first seen and when it left the cluster). Kept next

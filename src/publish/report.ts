@@ -3,8 +3,9 @@
  * same facts as one JSON document with --output json. Warnings and the final error go to
  * stderr, so stdout stays parseable.
  */
+
+import type { CheckResult } from '../checks/result.js';
 import { printable } from '../core/printable.js';
-import type { CheckResult } from '../verify/result.js';
 import type { PublicCheckResult } from './public-check.js';
 import type { DestinationResult, ObjectResult } from './sync.js';
 

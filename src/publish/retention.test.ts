@@ -1,16 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
 import { jwkOf } from '../core/keys.js';
 import type { Jwk } from '../core/validate.js';
 import type { KeyRecord } from './retention.js';
-import {
-  MAX_CLOCK_SKEW_MS,
-  MAX_KEYS,
-  type PublishState,
-  parseState,
-  planKeys,
-  publishedKeys,
-} from './retention.js';
+import { MAX_CLOCK_SKEW_MS, type PublishState, parseState, planKeys, publishedKeys } from './retention.js';
 
 const ISSUER = 'https://oidc.example.com';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -85,8 +79,8 @@ describe('planKeys', () => {
     expect(plan.warnings[0]).toContain('written for issuer https://other.example.com');
   });
 
-  it(`fails beyond ${MAX_KEYS} keys, counting retained ones`, () => {
-    const many = Array.from({ length: MAX_KEYS }, key);
+  it(`fails beyond ${MAX_JWKS_KEYS} keys, counting retained ones`, () => {
+    const many = Array.from({ length: MAX_JWKS_KEYS }, key);
     const previous = run(many, undefined, T0).state;
     expect(() => run([...many.slice(1), a], previous, T0 + 1000)).toThrow(
       /101 keys \(100 current, 1 retained\); AWS accepts at most 100/,

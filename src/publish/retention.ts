@@ -24,10 +24,8 @@
  *   nothing.
  */
 import { GatewayError, isGatewayError } from '../core/errors.js';
+import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
 import { type Jwk, validateJwk } from '../core/validate.js';
-
-/** AWS IAM accepts an OIDC provider's JWKS with at most 100 keys. */
-export const MAX_KEYS = 100;
 
 /** How far a recorded time may lie ahead of this run's clock: pods' clocks disagree a little. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -125,11 +123,11 @@ export function planKeys(
       dropped.push(record.kid);
     }
   }
-  if (records.length > MAX_KEYS) {
+  if (records.length > MAX_JWKS_KEYS) {
     throw new GatewayError(
       'PUBLISH_INVALID',
       `the JWKS would hold ${records.length} keys (${current.length} current, ${retained.length} retained); ` +
-        `AWS accepts at most ${MAX_KEYS}: shorten --retain-removed-keys`,
+        `AWS accepts at most ${MAX_JWKS_KEYS}: shorten --retain-removed-keys`,
     );
   }
   return {

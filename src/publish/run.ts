@@ -9,12 +9,13 @@ import { GatewayError, isGatewayError } from '../core/errors.js';
 import { createKeyFileSource } from '../core/keys.js';
 import { readExtraCa } from '../core/public-get.js';
 import { createSource, type DocumentSource } from '../core/source.js';
+import { discoveryUrlOf } from '../core/well-known.js';
+import type { Destination } from '../stores/destination.js';
+import { openStore } from '../stores/open.js';
 import type { PublishConfig } from './config.js';
-import type { Destination } from './destination.js';
 import { jwksKeyOf } from './layout.js';
 import { checkPublicUrl } from './public-check.js';
 import { formatJson, formatText, type PublishReport } from './report.js';
-import { openStore } from './stores/open.js';
 import { type DestinationResult, type SyncOptions, syncDestination } from './sync.js';
 
 export interface PublishIo {
@@ -124,13 +125,13 @@ async function verifyPublic(
   issuer: string,
   options: { allowPrivate: boolean; extraCa: string | undefined },
 ): Promise<PublishReport['verify']> {
-  const { runChecks } = await import('../verify/run.js');
+  const { runChecks } = await import('../checks/run.js');
   return Promise.all(
     bases.map(async (url) => ({
       url,
       checks: await runChecks({
         issuer,
-        discoveryUrl: `${url}/.well-known/openid-configuration`,
+        discoveryUrl: discoveryUrlOf(url),
         allowPrivate: options.allowPrivate,
         extraCa: options.extraCa,
       }),

@@ -19,12 +19,13 @@ import {
   type RenderedJwks,
 } from '../core/documents.js';
 import { describeError, isGatewayError } from '../core/errors.js';
+import { SIGNING_ALGS_MEMBER, signingAlgsFor } from '../core/key-set-rules.js';
 import { etagOf, renderJson } from '../core/render.js';
 import type { Jwk } from '../core/validate.js';
+import type { ObjectStore, StoredObject } from '../stores/store.js';
 import { lineDiff } from './diff.js';
 import { DISCOVERY_KEY, STATE_KEY } from './layout.js';
 import { type KeyPlan, parseState, planKeys, publishedKeys, type RetainedKey } from './retention.js';
-import type { ObjectStore, StoredObject } from './stores/store.js';
 
 export type ObjectKind = 'jwks' | 'discovery' | 'state';
 /** created/updated/unchanged: what the run did (or would do); failed/skipped: a write that failed, and the ones after it. */
@@ -241,27 +242,20 @@ function withRetainedKeys(jwks: RenderedJwks, keyPlan: KeyPlan, normalize: Norma
   return normalizeJwks({ ...jwks.document, keys: keyPlan.keys }, normalize);
 }
 
-/**
- * A retained key may use an algorithm the source no longer lists (a rotation from RSA to
- * EC); strict relying parties check id_token_signing_alg_values_supported, so it is added,
- * kept sorted and unique as kube-apiserver writes it.
- */
+/** The discovery document advertising every published key's alg (core/key-set-rules.ts). */
 function withRetainedAlgs(
   discovery: RenderedDiscovery,
   keys: readonly Jwk[],
   normalize: NormalizeOptions,
 ): RenderedDiscovery {
-  const algs = discovery.document.id_token_signing_alg_values_supported;
+  const algs = discovery.document[SIGNING_ALGS_MEMBER];
   if (!Array.isArray(algs)) return discovery;
-  const missing = keys
-    .map((key) => key.alg)
-    .filter((alg): alg is string => typeof alg === 'string' && !algs.includes(alg));
-  if (missing.length === 0) return discovery;
-  const document = {
-    ...discovery.document,
-    id_token_signing_alg_values_supported: [...new Set([...algs, ...missing])].sort(),
-  };
-  const rendered = normalizeDiscovery(document, normalize);
+  const advertised = signingAlgsFor(algs as string[], keys);
+  if (advertised === algs) return discovery;
+  const rendered = normalizeDiscovery(
+    { ...discovery.document, [SIGNING_ALGS_MEMBER]: [...advertised] },
+    normalize,
+  );
   return discovery.jwksUriRewrittenFrom
     ? { ...rendered, jwksUriRewrittenFrom: discovery.jwksUriRewrittenFrom }
     : rendered;

@@ -27,9 +27,9 @@ export const verifyCommand = {
       ),
   handler: async (argv: Record<string, unknown>) => {
     const { resolveVerifyConfig } = await import('./config.js');
-    const { runChecks } = await import('./run.js');
+    const { runChecks } = await import('../checks/run.js');
     const { formatJson, formatText } = await import('./report.js');
-    const { hasFailure } = await import('./result.js');
+    const { hasFailure } = await import('../checks/result.js');
     const config = await resolveVerifyConfig(argv, process.env);
     const results = await runChecks(config.options);
     process.stdout.write(

@@ -3,13 +3,15 @@
  * a usage error (exit 2) naming the flag. The cluster settings are resolved only when a
  * check needs the API server, so a stray KUBECONFIG cannot break a plain public check.
  */
+
+import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../checks/defaults.js';
+import type { VerifyOptions } from '../checks/run.js';
+import type { TokenSpec } from '../checks/token.js';
 import { GatewayError } from '../core/errors.js';
 import { readExtraCa } from '../core/public-get.js';
 import { resolveAll } from '../core/settings.js';
 import { resolveSourceSettings } from '../core/source-settings.js';
-import type { VerifyOptions } from './run.js';
-import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS, verifySettings } from './settings.js';
-import type { TokenSpec } from './token.js';
+import { verifySettings } from './settings.js';
 
 export interface VerifyConfig {
   options: VerifyOptions;

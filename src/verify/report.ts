@@ -3,8 +3,9 @@
  * Messages quote remote strings (issuers, URLs, kids, headers, servers' errors); in text
  * their control characters are escaped, so every check is exactly one line.
  */
+
+import { type CheckResult, type CheckStatus, hasFailure } from '../checks/result.js';
 import { printable } from '../core/printable.js';
-import { type CheckResult, type CheckStatus, hasFailure } from './result.js';
 
 const LABELS: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', skip: 'skip' };
 

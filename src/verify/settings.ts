@@ -2,26 +2,11 @@
  * verify's flags. Kept apart from the checks so that registering the command (on every
  * CLI start, serve included) loads none of them.
  */
+
+import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../checks/defaults.js';
+import { parseServiceAccountRef, type ServiceAccountRef } from '../checks/service-account.js';
 import { canonicalFormIfDifferent } from '../core/canonical-url.js';
 import { invalid, parseChoice, parseInteger, parseString, parseUrl, type Setting } from '../core/settings.js';
-
-export const DEFAULT_MAX_AGE_LIMIT_SECONDS = 86400;
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-
-export interface ServiceAccountRef {
-  namespace: string;
-  name: string;
-}
-
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SERVICE_ACCOUNT = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
-
-/** `NAMESPACE/NAME`, each as Kubernetes names them; undefined when it is not. */
-export function parseServiceAccountRef(raw: string): ServiceAccountRef | undefined {
-  const [namespace = '', name = '', ...rest] = raw.split('/');
-  if (rest.length > 0 || !NAMESPACE.test(namespace) || !SERVICE_ACCOUNT.test(name)) return undefined;
-  return { namespace, name };
-}
 
 function parseServiceAccount(raw: string, name: string): ServiceAccountRef {
   const ref = parseServiceAccountRef(raw);

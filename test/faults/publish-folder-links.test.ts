@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../../src/publish/config.js';
 import { publishFailure, runPublish } from '../../src/publish/run.js';
-import { createFolderStore } from '../../src/publish/stores/fs.js';
+import { createFolderStore } from '../../src/stores/fs.js';
 import { captureIo } from '../publish.support.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';

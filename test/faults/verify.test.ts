@@ -7,9 +7,9 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/result.js';
+import { runChecks, type VerifyOptions } from '../../src/checks/run.js';
 import { formatJson, formatText } from '../../src/verify/report.js';
-import type { CheckResult } from '../../src/verify/result.js';
-import { runChecks, type VerifyOptions } from '../../src/verify/run.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
 import { type PublicServer, startPublicServer } from '../support/public-server.js';
 

@@ -2,11 +2,9 @@
  * The content checks on the two fetched documents. Validity is the core's validation,
  * the same that guards serve and publish; the limits here are the relying parties' own.
  */
+import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
 import { validateDiscovery, validateJwks } from '../core/validate.js';
 import { type CheckResult, fail, ok } from './result.js';
-
-/** AWS IAM refuses an OIDC provider whose JWKS has more keys than this. */
-export const MAX_JWKS_KEYS = 100;
 
 /**
  * The members GCP workload identity federation accepts in a JWK: the IAM API's

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import type { SourceOptions } from '../core/source.js';
 import { type CheckResult, fail, ok } from './result.js';
-import type { ServiceAccountRef } from './settings.js';
+import type { ServiceAccountRef } from './service-account.js';
 
 export type TokenSpec =
   | { kind: 'file'; path: string }

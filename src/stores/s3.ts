@@ -12,7 +12,7 @@ import {
   type S3ClientConfig,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 import {
   joinKey,
   MAX_STORED_OBJECT_BYTES,

@@ -3,8 +3,9 @@
  * the SDK its destinations use: a folder run loads neither, which keeps it fast and small.
  * Every store comes back under the run's per-call deadline (stores/deadline.ts).
  */
-import type { Destination } from '../destination.js';
+
 import { withDeadline } from './deadline.js';
+import type { Destination } from './destination.js';
 import type { ObjectStore } from './store.js';
 
 export interface StoreOptions {

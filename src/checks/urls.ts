@@ -44,8 +44,3 @@ export function checkIssuerMatch(check: string, documentIssuer: unknown, expecte
   const hint = slashOnly ? ' (they differ only in a trailing slash, which counts)' : '';
   return fail(check, `discovery issuer "${documentIssuer}" is not --issuer "${expected}"${hint}`);
 }
-
-/** OIDC Discovery 1.0 §4: a terminating slash of the issuer is removed before appending the path. */
-export function discoveryUrlOf(issuer: string): URL {
-  return new URL(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
-}

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GatewayError } from '../core/errors.js';
 import type { SourceOptions } from '../core/source.js';
-import type { ServiceAccountRef } from './settings.js';
+import type { ServiceAccountRef } from './service-account.js';
 
 /** The shortest lifetime kube-apiserver grants; the token is used once, right away. */
 const TOKEN_LIFETIME_SECONDS = 600;

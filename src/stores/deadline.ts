@@ -10,7 +10,7 @@
  * - a timed-out write is a failed write: sync stops there, so the documents after it are
  *   not written and what is published stays consistent whether or not it landed.
  */
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { ObjectStore, PutOptions, StoredObject } from './store.js';
 
 export function withDeadline(store: ObjectStore, timeoutMs: number): ObjectStore {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkGcpMembers, checkJwksValid, checkKeyCount, MAX_JWKS_KEYS } from './documents.js';
+import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
+import { checkGcpMembers, checkJwksValid, checkKeyCount } from './content.js';
 
 function rsaJwk(kid: string): Record<string, unknown> {
   const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });

@@ -19,9 +19,9 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { readAtMost } from '../../core/bounded-file.js';
-import { GatewayError } from '../../core/errors.js';
-import { etagOf } from '../../core/render.js';
+import { readAtMost } from '../core/bounded-file.js';
+import { GatewayError } from '../core/errors.js';
+import { etagOf } from '../core/render.js';
 import { type OpenDirectory, openDirectoryBelow, UnsafePathError } from './fs-dir.js';
 import { MAX_STORED_OBJECT_BYTES, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 

@@ -9,8 +9,10 @@
  * not be steered into a plain-http or internal request by whoever serves that document.
  */
 import type { ResolvedSourceSettings } from '../core/source-settings.js';
+import { discoveryUrlOf } from '../core/well-known.js';
 import { compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
-import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './documents.js';
+import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './content.js';
+import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 import { type FetchOutcome, fetchPublicDocument, type PublicFetchOptions } from './fetch-document.js';
 import {
   checkCacheControl,
@@ -19,9 +21,8 @@ import {
   JWKS_CONTENT_TYPES,
 } from './headers.js';
 import { type CheckResult, fail, skip } from './result.js';
-import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './settings.js';
 import { checkToken, obtainToken, type TokenSpec } from './token.js';
-import { checkHttps, checkIssuerMatch, checkPublicHost, discoveryUrlOf } from './urls.js';
+import { checkHttps, checkIssuerMatch, checkPublicHost } from './urls.js';
 
 export interface VerifyOptions {
   /** The issuer as relying parties are configured with it, byte for byte. */
@@ -69,7 +70,7 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
     ? await fetchPublicDocument('discovery-fetch', new URL(options.discoveryUrl), fetchOptions)
     : await fetchUnlessRefused(
         'discovery-fetch',
-        discoveryUrlOf(issuer),
+        new URL(discoveryUrlOf(issuer)),
         'the issuer',
         issuerChecks,
         fetchOptions,

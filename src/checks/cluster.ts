@@ -5,6 +5,7 @@
  * expected after a rotation (publish retains them) and only reported.
  */
 import { fetchIssuerDocuments, type IssuerDocuments, normalizeDiscovery } from '../core/documents.js';
+import { SIGNING_ALGS_MEMBER, signingAlgsFor } from '../core/key-set-rules.js';
 import { createSource } from '../core/source.js';
 import type { ResolvedSourceSettings } from '../core/source-settings.js';
 import type { Jwk } from '../core/validate.js';
@@ -51,18 +52,18 @@ export function compareDiscovery(
   if (published.body.equals(cluster.discovery.body)) {
     return ok(check, 'the public discovery document matches the cluster’s');
   }
-  const retainedAlgs = algsOnlyForRetainedKeys(cluster, published.document, publicJwks);
-  if (retainedAlgs.length > 0) {
-    // publish keeps advertising the alg of a rotated-out key while it retains that key:
-    // equal once that member is the cluster's, it is the expected state, not drift.
-    const adjusted = normalizeDiscovery(
-      withMember(published.document, ALGS_MEMBER, cluster.discovery.document[ALGS_MEMBER]),
+  const extraAlgs = algsOfRetainedKeys(cluster, publicJwks);
+  if (extraAlgs) {
+    // publish advertises the alg of every key it publishes, retained ones included
+    // (core/key-set-rules.ts): the document it builds from these keys is current too.
+    const expected = normalizeDiscovery(
+      { ...cluster.discovery.document, [SIGNING_ALGS_MEMBER]: [...extraAlgs.advertised] },
       settings.normalize,
     );
-    if (adjusted.body.equals(cluster.discovery.body)) {
+    if (published.body.equals(expected.body)) {
       return ok(
         check,
-        `the public discovery document matches the cluster’s; it also lists ${retainedAlgs.join(', ')} for published keys the cluster no longer serves`,
+        `the public discovery document matches the cluster’s; it also lists ${extraAlgs.added.join(', ')} for published keys the cluster no longer serves`,
       );
     }
   }
@@ -82,42 +83,21 @@ export function compareDiscovery(
   return fail(check, `the public discovery document differs from the cluster’s: ${detail}`);
 }
 
-const ALGS_MEMBER = 'id_token_signing_alg_values_supported';
-
 /**
- * The algs the public discovery document lists beyond the cluster's, when every one of
- * them is the alg of a published key the cluster no longer serves; otherwise none.
+ * The signing algorithms publish advertises for the public key set, when they are more
+ * than the cluster's (a retained key uses an alg the cluster no longer lists); else undefined.
  */
-function algsOnlyForRetainedKeys(
+function algsOfRetainedKeys(
   cluster: IssuerDocuments,
-  published: Record<string, unknown>,
   publicJwks: unknown,
-): string[] {
-  const ours = published[ALGS_MEMBER];
-  const theirs = cluster.discovery.document[ALGS_MEMBER];
-  if (!Array.isArray(ours) || !Array.isArray(theirs)) return [];
-  if (!theirs.every((alg) => ours.includes(alg))) return [];
-  const extra = ours.filter((alg): alg is string => typeof alg === 'string' && !theirs.includes(alg));
+): { advertised: readonly string[]; added: string[] } | undefined {
+  const clusterAlgs = cluster.discovery.document[SIGNING_ALGS_MEMBER];
   const keys = (publicJwks as { keys?: unknown } | null)?.keys;
-  if (extra.length === 0 || !Array.isArray(keys)) return [];
-  const clusterKids = new Set(cluster.jwks.kids);
-  const retainedAlgs = new Set(
-    keys
-      .filter((key) => !clusterKids.has((key as { kid?: unknown } | null)?.kid as string))
-      .map((key) => (key as { alg?: unknown } | null)?.alg),
-  );
-  return extra.every((alg) => retainedAlgs.has(alg)) ? extra : [];
-}
-
-/** A copy with one member replaced in place, so member order is kept. */
-function withMember(
-  document: Record<string, unknown>,
-  member: string,
-  value: unknown,
-): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const [name, current] of Object.entries(document)) copy[name] = name === member ? value : current;
-  return copy;
+  if (!Array.isArray(clusterAlgs) || !Array.isArray(keys)) return undefined;
+  const publicKeys = keys.filter((key): key is Jwk => typeof key === 'object' && key !== null);
+  const advertised = signingAlgsFor(clusterAlgs as string[], publicKeys);
+  if (advertised === clusterAlgs) return undefined;
+  return { advertised, added: advertised.filter((alg) => !clusterAlgs.includes(alg)) };
 }
 
 /** The key material: every member the cluster's key has, with the same value. */

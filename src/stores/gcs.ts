@@ -5,7 +5,7 @@
  * client at an emulator.
  */
 import { type ApiError, Storage } from '@google-cloud/storage';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 
 export interface GcsStoreOptions {
