@@ -3,8 +3,9 @@
  * least-privilege RBAC, a non-root read-only container, probes that fit the gateway.
  */
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { needing } from './support/tools.js';
 
 type Manifest = { kind: string; metadata: { name: string }; [key: string]: unknown };
 
@@ -19,8 +20,13 @@ function byKind(manifests: Manifest[], kind: string): Manifest {
   return found;
 }
 
-describe('deploy/deployment', () => {
-  const manifests = render('deploy/deployment');
+const suite = needing('kubectl', 'deploy/deployment');
+
+describe.skipIf(suite.missing)(suite.name, () => {
+  let manifests: Manifest[] = [];
+  beforeAll(() => {
+    manifests = render('deploy/deployment');
+  });
 
   it('renders every resource of the base', () => {
     expect(manifests.map((m) => m.kind).sort()).toEqual(

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../src/publish/config.js';
+import { needing } from './support/tools.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../deploy/cronjob/', import.meta.url).pathname;
@@ -34,7 +35,9 @@ function envOf(cronJob: string): Record<string, string> {
   return env;
 }
 
-describe('deploy/cronjob', () => {
+const suite = needing('kubectl', 'deploy/cronjob');
+
+describe.skipIf(suite.missing)(suite.name, () => {
   let base: string[];
   let s3: string[];
   let gcs: string[];

@@ -73,6 +73,21 @@ describe('s3rver harness (HTTP)', () => {
   });
   afterEach(() => s3.resetRequests());
 
+  /** Each test writes what it reads: none depends on another's objects (the suite runs shuffled). */
+  async function putDoc(): Promise<void> {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: 'test-bucket',
+        Key: DOC_KEY,
+        Body: DOC,
+        ContentType: 'application/json',
+        CacheControl: 'public, max-age=300',
+        Metadata: { sha256: SHA },
+      }),
+    );
+    s3.resetRequests();
+  }
+
   it('listens on 127.0.0.1 with a fresh dir and the default bucket', () => {
     expect(s3.endpoint).toBe(`http://127.0.0.1:${s3.port}`);
     expect(s3.port).toBeGreaterThan(0);
@@ -127,6 +142,7 @@ describe('s3rver harness (HTTP)', () => {
   });
 
   it('serves the object to an anonymous GET/HEAD with the stored headers', async () => {
+    await putDoc();
     const url = s3.objectUrl('test-bucket', DOC_KEY);
     expect(url).toBe(`${s3.endpoint}/test-bucket/.well-known/openid-configuration`);
     const res = await rawRequest(url);
@@ -293,6 +309,19 @@ describe('GCS emulator harness (firebase-tools Storage emulator, in-process)', (
   });
   afterEach(() => gcs.resetRequests());
 
+  /** Each test writes what it reads: none depends on another's objects (the suite runs shuffled). */
+  async function saveDoc(): Promise<void> {
+    await storage
+      .bucket('b')
+      .file(DOC_KEY)
+      .save(DOC, {
+        contentType: 'application/json',
+        metadata: { cacheControl: 'public, max-age=300', metadata: { sha256: SHA } },
+        resumable: false,
+      });
+    gcs.resetRequests();
+  }
+
   it('serves @google-cloud/storage: save, getMetadata, download; requests are counted', async () => {
     expect(gcs.host).toBe(`http://127.0.0.1:${gcs.port}`);
     expect(process.env.STORAGE_EMULATOR_HOST).toBe(gcs.host);
@@ -321,6 +350,7 @@ describe('GCS emulator harness (firebase-tools Storage emulator, in-process)', (
   });
 
   it('serves the object anonymously at the public and media download URLs', async () => {
+    await saveDoc();
     const [md] = await storage.bucket('b').file(DOC_KEY).getMetadata();
     gcs.resetRequests();
     const urls = [
@@ -350,6 +380,7 @@ describe('GCS emulator harness (firebase-tools Storage emulator, in-process)', (
   });
 
   it('etag follows generation, not content; ifGenerationMatch is ignored', async () => {
+    await saveDoc();
     const file = storage.bucket('b').file(DOC_KEY);
     const [before] = await file.getMetadata();
     await file.save(DOC, {
@@ -366,6 +397,8 @@ describe('GCS emulator harness (firebase-tools Storage emulator, in-process)', (
   });
 
   it('reset() empties the store', async () => {
+    await saveDoc();
+    expect((await storage.bucket('b').file(DOC_KEY).exists())[0]).toBe(true);
     gcs.reset();
     const [exists] = await storage.bucket('b').file(DOC_KEY).exists();
     expect(exists).toBe(false);
