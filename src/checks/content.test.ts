@@ -18,8 +18,8 @@ const ec = ecJwk('ec-1');
 
 describe('checkJwksValid (the core validation)', () => {
   it('lists the keys of a valid set', () => {
-    expect(checkJwksValid('c', { keys: [rsa, ec] })).toEqual({
-      check: 'c',
+    expect(checkJwksValid('jwks-valid', { keys: [rsa, ec] })).toEqual({
+      check: 'jwks-valid',
       status: 'ok',
       message: '2 public keys: rsa-1 (RSA RS256), ec-1 (EC ES256)',
     });
@@ -32,7 +32,7 @@ describe('checkJwksValid (the core validation)', () => {
     ['an alg that does not fit', { keys: [{ ...ec, alg: 'RS256' }] }, 'does not fit kty EC'],
     ['no keys', { keys: [] }, '"keys" is empty'],
   ])('fails on %s', (_, jwks, reason) => {
-    const result = checkJwksValid('c', jwks);
+    const result = checkJwksValid('jwks-valid', jwks);
     expect(result.status).toBe('fail');
     expect(result.message).toContain(reason);
   });
@@ -44,21 +44,21 @@ describe('checkKeyCount', () => {
   });
 
   it(`accepts ${MAX_JWKS_KEYS} keys and refuses one more`, () => {
-    expect(checkKeyCount('c', keys(MAX_JWKS_KEYS))?.status).toBe('ok');
-    expect(checkKeyCount('c', keys(MAX_JWKS_KEYS + 1))).toMatchObject({
+    expect(checkKeyCount('jwks-key-count', keys(MAX_JWKS_KEYS))?.status).toBe('ok');
+    expect(checkKeyCount('jwks-key-count', keys(MAX_JWKS_KEYS + 1))).toMatchObject({
       status: 'fail',
       message: '101 keys; AWS accepts at most 100',
     });
   });
 
   it('leaves a set without a key list to the validity check', () => {
-    expect(checkKeyCount('c', { keys: 'none' })).toBeUndefined();
+    expect(checkKeyCount('jwks-key-count', { keys: 'none' })).toBeUndefined();
   });
 });
 
 describe('checkGcpMembers', () => {
   it('accepts what kube-apiserver publishes', () => {
-    expect(checkGcpMembers('c', { keys: [rsa, ec] })?.status).toBe('ok');
+    expect(checkGcpMembers('jwks-gcp', { keys: [rsa, ec] })?.status).toBe('ok');
   });
 
   it.each([
@@ -68,7 +68,7 @@ describe('checkGcpMembers', () => {
     ['use enc', { keys: [{ ...rsa, use: 'enc' }] }, 'kid rsa-1 has use enc'],
     ['a member beside keys', { keys: [rsa], expires: 1 }, 'besides "keys": expires'],
   ])('refuses %s', (_, jwks, reason) => {
-    const result = checkGcpMembers('c', jwks);
+    const result = checkGcpMembers('jwks-gcp', jwks);
     expect(result?.status).toBe('fail');
     expect(result?.message).toContain(reason);
   });

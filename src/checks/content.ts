@@ -4,7 +4,7 @@
  */
 import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
 import { validateDiscovery, validateJwks } from '../core/validate.js';
-import { type CheckResult, fail, ok } from './result.js';
+import { type CheckName, type CheckResult, fail, ok } from './result.js';
 
 /**
  * The members GCP workload identity federation accepts in a JWK: the IAM API's
@@ -18,7 +18,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function checkDiscoveryValid(check: string, json: unknown): CheckResult {
+export function checkDiscoveryValid(check: CheckName, json: unknown): CheckResult {
   try {
     validateDiscovery(json);
     return ok(check, 'a well-formed discovery document');
@@ -27,7 +27,7 @@ export function checkDiscoveryValid(check: string, json: unknown): CheckResult {
   }
 }
 
-export function checkJwksValid(check: string, json: unknown): CheckResult {
+export function checkJwksValid(check: CheckName, json: unknown): CheckResult {
   try {
     const { keys } = validateJwks(json);
     const described = keys.map((key) => `${key.kid} (${key.kty}${key.alg ? ` ${String(key.alg)}` : ''})`);
@@ -38,7 +38,7 @@ export function checkJwksValid(check: string, json: unknown): CheckResult {
 }
 
 /** Undefined when there is no key list to count; the validity check already says so. */
-export function checkKeyCount(check: string, json: unknown): CheckResult | undefined {
+export function checkKeyCount(check: CheckName, json: unknown): CheckResult | undefined {
   if (!isObject(json) || !Array.isArray(json.keys)) return undefined;
   const count = json.keys.length;
   if (count > MAX_JWKS_KEYS) {
@@ -47,7 +47,7 @@ export function checkKeyCount(check: string, json: unknown): CheckResult | undef
   return ok(check, `${count} of at most ${MAX_JWKS_KEYS} keys`);
 }
 
-export function checkGcpMembers(check: string, json: unknown): CheckResult | undefined {
+export function checkGcpMembers(check: CheckName, json: unknown): CheckResult | undefined {
   if (!isObject(json) || !Array.isArray(json.keys)) return undefined;
   const problems: string[] = [];
   const extraTop = Object.keys(json).filter((member) => member !== 'keys');

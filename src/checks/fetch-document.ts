@@ -3,7 +3,7 @@
  * and reports the fetch as a check; what was fetched goes on to the content checks.
  */
 import { getPublic, type PublicResponse } from '../core/public-get.js';
-import { type CheckResult, fail, ok } from './result.js';
+import { type CheckName, type CheckResult, fail, ok } from './result.js';
 
 export interface PublicFetchOptions {
   timeoutMs: number;
@@ -22,7 +22,7 @@ export interface FetchOutcome {
 }
 
 export async function fetchPublicDocument(
-  check: string,
+  check: CheckName,
   url: URL,
   options: PublicFetchOptions,
 ): Promise<FetchOutcome> {

@@ -14,7 +14,9 @@ describe('checkContentType', () => {
     ['Application/JSON', DISCOVERY_CONTENT_TYPES],
     ['application/jwk-set+json', JWKS_CONTENT_TYPES],
   ])('accepts %s', (contentType, accepted) => {
-    expect(checkContentType('c', { 'content-type': contentType }, accepted).status).toBe('ok');
+    expect(checkContentType('jwks-content-type', { 'content-type': contentType }, accepted).status).toBe(
+      'ok',
+    );
   });
 
   it.each([
@@ -24,13 +26,13 @@ describe('checkContentType', () => {
     ['application/jwk-set+json', DISCOVERY_CONTENT_TYPES],
     ['application/jsonp', JWKS_CONTENT_TYPES],
   ])('refuses %s', (contentType, accepted) => {
-    const result = checkContentType('c', { 'content-type': contentType }, accepted);
+    const result = checkContentType('jwks-content-type', { 'content-type': contentType }, accepted);
     expect(result.status).toBe('fail');
     expect(result.message).toContain(contentType);
   });
 
   it('refuses a missing header', () => {
-    expect(checkContentType('c', {}, JWKS_CONTENT_TYPES)).toMatchObject({
+    expect(checkContentType('jwks-content-type', {}, JWKS_CONTENT_TYPES)).toMatchObject({
       status: 'fail',
       message: 'no Content-Type header',
     });
@@ -49,7 +51,7 @@ describe('parseCacheControl', () => {
 
 describe('checkCacheControl', () => {
   const check = (value: string | undefined, limit = 86400) =>
-    checkCacheControl('c', value === undefined ? {} : { 'cache-control': value }, limit);
+    checkCacheControl('jwks-cache-control', value === undefined ? {} : { 'cache-control': value }, limit);
 
   it.each(['public, max-age=300', 'max-age=86400', 'public, max-age="3600", must-revalidate'])(
     'accepts %s',

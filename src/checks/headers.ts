@@ -4,7 +4,7 @@
  * that a key rotation takes days to reach them.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type CheckResult, fail, ok } from './result.js';
+import { type CheckName, type CheckResult, fail, ok } from './result.js';
 
 export const DISCOVERY_CONTENT_TYPES = ['application/json'] as const;
 /** RFC 7517 registers application/jwk-set+json; kube-apiserver serves the JWKS with it. */
@@ -18,7 +18,7 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 export function checkContentType(
-  check: string,
+  check: CheckName,
   headers: IncomingHttpHeaders,
   accepted: readonly string[],
 ): CheckResult {
@@ -48,7 +48,7 @@ export function parseCacheControl(value: string): Map<string, string> {
 }
 
 export function checkCacheControl(
-  check: string,
+  check: CheckName,
   headers: IncomingHttpHeaders,
   maxAgeLimitSeconds: number,
 ): CheckResult {

@@ -6,25 +6,57 @@
  */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
+/**
+ * Every check's name, in the order a run reports them: a documented, stable interface that
+ * scripts and alerts match on (README, "The checks"). A new check is added here first.
+ */
+export const CHECK_NAMES = [
+  'issuer-https',
+  'issuer-public',
+  'discovery-fetch',
+  'discovery-content-type',
+  'discovery-cache-control',
+  'discovery-valid',
+  'issuer-match',
+  'jwks-uri-https',
+  'jwks-uri-public',
+  'jwks-fetch',
+  'jwks-content-type',
+  'jwks-cache-control',
+  'jwks-valid',
+  'jwks-key-count',
+  'jwks-gcp',
+  'cluster-fetch',
+  'cluster-discovery',
+  'cluster-keys',
+  'token-read',
+  'token-request',
+  'token-issuer',
+  'token-audience',
+  'token-signature',
+] as const;
+
+export type CheckName = (typeof CHECK_NAMES)[number];
+
 export interface CheckResult {
-  check: string;
+  check: CheckName;
   status: CheckStatus;
   message: string;
 }
 
-export function ok(check: string, message: string): CheckResult {
+export function ok(check: CheckName, message: string): CheckResult {
   return { check, status: 'ok', message };
 }
 
-export function warn(check: string, message: string): CheckResult {
+export function warn(check: CheckName, message: string): CheckResult {
   return { check, status: 'warn', message };
 }
 
-export function fail(check: string, message: string): CheckResult {
+export function fail(check: CheckName, message: string): CheckResult {
   return { check, status: 'fail', message };
 }
 
-export function skip(check: string, message: string): CheckResult {
+export function skip(check: CheckName, message: string): CheckResult {
   return { check, status: 'skip', message };
 }
 

@@ -20,7 +20,7 @@ import {
   DISCOVERY_CONTENT_TYPES,
   JWKS_CONTENT_TYPES,
 } from './headers.js';
-import { type CheckResult, fail, skip } from './result.js';
+import { type CheckName, type CheckResult, fail, skip } from './result.js';
 import { checkToken, obtainToken, type TokenSpec } from './token.js';
 import { checkHttps, checkIssuerMatch, checkPublicHost } from './urls.js';
 
@@ -150,7 +150,7 @@ async function compareWithCluster(
 
 /** The fetch, unless one of the URL's own checks failed: then a skipped line naming them, and no request. */
 async function fetchUnlessRefused(
-  check: string,
+  check: CheckName,
   url: URL,
   what: string,
   urlChecks: readonly CheckResult[],

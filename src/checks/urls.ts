@@ -5,9 +5,9 @@
  * and relying parties inside the same private network.
  */
 import { privateHostReason } from './address.js';
-import { type CheckResult, fail, ok, warn } from './result.js';
+import { type CheckName, type CheckResult, fail, ok, warn } from './result.js';
 
-export function checkHttps(check: string, what: string, value: string): CheckResult {
+export function checkHttps(check: CheckName, what: string, value: string): CheckResult {
   let url: URL;
   try {
     url = new URL(value);
@@ -19,7 +19,7 @@ export function checkHttps(check: string, what: string, value: string): CheckRes
 }
 
 export function checkPublicHost(
-  check: string,
+  check: CheckName,
   what: string,
   value: string,
   allowPrivate: boolean,
@@ -37,7 +37,7 @@ export function checkPublicHost(
 }
 
 /** Byte for byte: tokens carry `iss` exactly as the document says, and relying parties compare it so. */
-export function checkIssuerMatch(check: string, documentIssuer: unknown, expected: string): CheckResult {
+export function checkIssuerMatch(check: CheckName, documentIssuer: unknown, expected: string): CheckResult {
   if (typeof documentIssuer !== 'string') return fail(check, 'the discovery document has no issuer string');
   if (documentIssuer === expected) return ok(check, `discovery issuer equals --issuer "${expected}"`);
   const slashOnly = documentIssuer.replace(/\/+$/, '') === expected.replace(/\/+$/, '');

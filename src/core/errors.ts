@@ -32,6 +32,12 @@ export class GatewayError extends Error {
   }
 }
 
+/** A failure as reports carry it (publish's JSON report, per destination and per run). */
+export interface ReportedError {
+  code: ErrorCode;
+  message: string;
+}
+
 export function isGatewayError(error: unknown, code?: ErrorCode): error is GatewayError {
   return error instanceof GatewayError && (code === undefined || error.code === code);
 }

@@ -5,6 +5,7 @@
  */
 
 import type { CheckResult } from '../checks/result.js';
+import type { ReportedError } from '../core/errors.js';
 import { printable } from '../core/printable.js';
 import type { PublicCheckResult } from './public-check.js';
 import type { DestinationResult, ObjectResult } from './sync.js';
@@ -20,7 +21,7 @@ export interface PublishReport {
   /** --verify: verify's checks, per public URL. */
   verify: Array<{ url: string; checks: CheckResult[] }>;
   warnings: string[];
-  error?: { code: string; message: string };
+  error?: ReportedError;
   durationMs?: number;
 }
 

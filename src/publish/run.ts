@@ -181,7 +181,7 @@ async function publishTo(
 
 /** The run's one-line error: the failure itself when there is one, a count when there are several. */
 export function publishFailure(report: PublishReport): GatewayError | undefined {
-  if (report.error) return new GatewayError(report.error.code as GatewayError['code'], report.error.message);
+  if (report.error) return new GatewayError(report.error.code, report.error.message);
   const failed = report.destinations.filter((result) => !result.ok);
   const first = failed[0];
   if (first?.error) {
@@ -191,7 +191,7 @@ export function publishFailure(report: PublishReport): GatewayError | undefined 
       failed.length > 1
         ? `${failed.length} of ${report.destinations.length} destinations failed; first: `
         : '';
-    return new GatewayError(code as GatewayError['code'], `${count}${named}`);
+    return new GatewayError(code, `${count}${named}`);
   }
   const checks = report.publicChecks.filter((check) => !check.ok);
   if (checks[0]) {

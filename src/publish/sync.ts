@@ -18,7 +18,7 @@ import {
   type RenderedDiscovery,
   type RenderedJwks,
 } from '../core/documents.js';
-import { describeError, isGatewayError } from '../core/errors.js';
+import { describeError, isGatewayError, type ReportedError } from '../core/errors.js';
 import { SIGNING_ALGS_MEMBER, signingAlgsFor } from '../core/key-set-rules.js';
 import { etagOf, renderJson } from '../core/render.js';
 import type { Jwk } from '../core/validate.js';
@@ -41,7 +41,7 @@ export interface ObjectResult {
   previousEtag?: string;
   /** --dry-run only: the lines that would change. */
   diff?: string[];
-  error?: { code: string; message: string };
+  error?: ReportedError;
 }
 
 export interface KeyChanges {
@@ -58,7 +58,7 @@ export interface DestinationResult {
   objects: ObjectResult[];
   keys?: KeyChanges | undefined;
   warnings: string[];
-  error?: { code: string; message: string };
+  error?: ReportedError;
   /** The bytes this destination now serves (or would), for --check-public-url. */
   published?: { discovery: Buffer; jwks: Buffer };
 }
@@ -286,7 +286,7 @@ async function dryRunResult(
   return entry;
 }
 
-function errorOf(error: unknown): { code: string; message: string } {
+function errorOf(error: unknown): ReportedError {
   if (isGatewayError(error)) return { code: error.code, message: error.message };
   // Anything else escaped a store's error mapping: still one line, still this destination only.
   return { code: 'STORE_WRITE_FAILED', message: describeError(error) };
