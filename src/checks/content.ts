@@ -3,7 +3,7 @@
  * the same that guards serve and publish; the limits here are the relying parties' own.
  */
 import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
-import { validateDiscovery, validateJwks } from '../core/validate.js';
+import { isObject, validateDiscovery, validateJwks } from '../core/validate.js';
 import { type CheckName, type CheckResult, fail, ok } from './result.js';
 
 /**
@@ -13,10 +13,6 @@ import { type CheckName, type CheckResult, fail, ok } from './result.js';
  */
 export const GCP_JWK_MEMBERS: readonly string[] = ['kty', 'alg', 'use', 'kid', 'n', 'e', 'x', 'y', 'crv'];
 const GCP_KEY_TYPES: readonly string[] = ['RSA', 'EC'];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function checkDiscoveryValid(check: CheckName, json: unknown): CheckResult {
   try {

@@ -4,10 +4,10 @@
  * only here (it costs ~0.7 s and ~70 MiB to import), with the same cluster settings as
  * the core source: a kubeconfig when one is selected, otherwise the in-cluster token and CA.
  */
-import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GatewayError } from '../core/errors.js';
 import type { SourceOptions } from '../core/source.js';
+import { readTokenFile } from '../core/token-file.js';
 import type { ServiceAccountRef } from './service-account.js';
 
 /** The shortest lifetime kube-apiserver grants; the token is used once, right away. */
@@ -15,17 +15,8 @@ const TOKEN_LIFETIME_SECONDS = 600;
 
 async function inClusterKubeConfig(source: SourceOptions): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
-  let token: string;
-  try {
-    // Trimmed: client-node's own tokenFile reader keeps a trailing newline, which breaks the header.
-    token = (await readFile(source.tokenPath, 'utf8')).trim();
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new GatewayError(
-      'SOURCE_CREDENTIALS',
-      `cannot read the ServiceAccount token at ${source.tokenPath}: ${reason}`,
-    );
-  }
+  // Trimmed: client-node's own tokenFile reader keeps a trailing newline, which breaks the header.
+  const token = await readTokenFile(source.tokenPath);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [

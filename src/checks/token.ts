@@ -3,9 +3,9 @@
  * cluster issued must name the issuer exactly and verify against the public JWKS; a
  * token signed by a key that is not published is what breaks federation after a rotation.
  */
-import { readFile } from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import type { SourceOptions } from '../core/source.js';
+import { readTokenFile } from '../core/token-file.js';
 import { type CheckResult, fail, ok } from './result.js';
 import type { ServiceAccountRef } from './service-account.js';
 
@@ -25,13 +25,10 @@ export async function obtainToken(
 ): Promise<ObtainedToken> {
   if (spec.kind === 'file') {
     try {
-      // Projected token files and Secrets often end in a newline that is not part of the token.
-      const token = (await readFile(spec.path, 'utf8')).trim();
-      if (token === '') return { result: fail('token-read', `${spec.path} is empty`) };
+      const token = await readTokenFile(spec.path, 'the token');
       return { result: ok('token-read', `token read from ${spec.path}`), token };
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      return { result: fail('token-read', `cannot read ${spec.path}: ${reason}`) };
+      return { result: fail('token-read', (error as Error).message) };
     }
   }
   const { namespace, name } = spec.serviceAccount;

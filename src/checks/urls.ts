@@ -8,10 +8,8 @@ import { privateHostReason } from './address.js';
 import { type CheckName, type CheckResult, fail, ok, warn } from './result.js';
 
 export function checkHttps(check: CheckName, what: string, value: string): CheckResult {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const url = URL.parse(value);
+  if (url === null) {
     return fail(check, `${what} "${value}" is not a URL`);
   }
   if (url.protocol !== 'https:') return fail(check, `${what} "${value}" is not https`);
@@ -24,10 +22,8 @@ export function checkPublicHost(
   value: string,
   allowPrivate: boolean,
 ): CheckResult {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const url = URL.parse(value);
+  if (url === null) {
     return fail(check, `${what} "${value}" is not a URL`);
   }
   const reason = privateHostReason(url.hostname);

@@ -48,3 +48,37 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
   return String(error);
 }
+
+/** System error codes people meet here, in words; the code stays in brackets for searching. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'a symbolic link where none may be',
+  EMFILE: 'too many open files',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the peer',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found in DNS',
+  EAI_AGAIN: 'DNS lookup failed for now (try again)',
+  EPIPE: 'the other end closed the connection',
+};
+
+/**
+ * Why an I/O call failed, in words: `no such file or directory (ENOENT)` for a system
+ * error, otherwise the first line of the message.
+ */
+export function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
+    const words = ERRNO_WORDS[code];
+    return words ? `${words} (${code})` : code;
+  }
+  return describeError(error);
+}

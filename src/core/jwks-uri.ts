@@ -11,10 +11,8 @@ export type JwksUriPolicy = { mode: 'keep' } | { mode: 'auto' } | { mode: 'expli
 
 export function parseJwksUriPolicy(raw: string, name: string): JwksUriPolicy {
   if (raw === 'keep' || raw === 'auto') return { mode: raw };
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
+  const url = URL.parse(raw);
+  if (url === null) {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: "${raw}" is not keep, auto or an https URL`);
   }
   if (url.protocol !== 'https:') {

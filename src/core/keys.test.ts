@@ -191,7 +191,7 @@ describe('createKeyFileSource', () => {
     });
     await expect(readPublicKeyFiles([join(dir, 'missing.pem')])).rejects.toMatchObject({
       code: 'KEY_INVALID',
-      message: expect.stringContaining('missing.pem: ENOENT'),
+      message: expect.stringContaining('missing.pem: no such file or directory (ENOENT)'),
     });
   });
 });

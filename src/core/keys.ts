@@ -13,7 +13,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileAtMost } from './bounded-file.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, reasonOf } from './errors.js';
 import type { DocumentSource } from './source.js';
 import { checkIssuerUrl, type DiscoveryDocument, type Jwk, type JwkSet } from './validate.js';
 import { DISCOVERY_PATH, defaultJwksUri, type WellKnownPath } from './well-known.js';
@@ -283,8 +283,7 @@ export async function readPublicKeyFiles(paths: readonly string[]): Promise<KeyO
       try {
         bytes = await readFileAtMost(path, MAX_KEY_FILE_BYTES);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        throw new GatewayError('KEY_INVALID', `cannot read key file ${path}: ${code}`);
+        throw new GatewayError('KEY_INVALID', `cannot read key file ${path}: ${reasonOf(error)}`);
       }
       if (bytes === undefined) {
         throw new GatewayError(

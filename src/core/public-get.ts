@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
 import { boundedGet } from './bounded-get.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, reasonOf } from './errors.js';
 
 export interface PublicGetOptions {
   url: URL;
@@ -31,8 +31,7 @@ export async function readExtraCa(path: string, name = '--ca'): Promise<string> 
   try {
     pem = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: cannot read ${path}: ${reason}`);
+    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: cannot read ${path}: ${reasonOf(error)}`);
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: ${path} holds no PEM certificate`);

@@ -64,10 +64,8 @@ export function parseChoice<T extends string>(choices: readonly T[]) {
 
 export function parseUrl(protocols: readonly string[]) {
   return (raw: string, name: string): string => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
+    const url = URL.parse(raw);
+    if (url === null) {
       throw invalid(name, raw, 'is not a URL');
     }
     if (!protocols.includes(url.protocol)) throw invalid(name, raw, `is not a ${protocols.join(' or ')} URL`);

@@ -4,8 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
-import { GatewayError } from './errors.js';
+import { GatewayError, reasonOf } from './errors.js';
 import { getJson } from './http-get.js';
+import { readTokenFile } from './token-file.js';
 import type { WellKnownPath } from './well-known.js';
 
 export interface DocumentSource {
@@ -70,22 +71,8 @@ export class InClusterSource implements DocumentSource {
     this.agent.destroy();
   }
 
-  private async readToken(): Promise<string> {
-    const path = this.options.tokenPath;
-    let raw: string;
-    try {
-      raw = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new GatewayError(
-        'SOURCE_CREDENTIALS',
-        `cannot read the ServiceAccount token at ${path}: ${code(error)}`,
-      );
-    }
-    // A trailing newline (common when the file was written by hand or by a Secret) is not part of the token.
-    const token = raw.trim();
-    if (token === '')
-      throw new GatewayError('SOURCE_CREDENTIALS', `the ServiceAccount token at ${path} is empty`);
-    return token;
+  private readToken(): Promise<string> {
+    return readTokenFile(this.options.tokenPath);
   }
 
   private async readCa(): Promise<Buffer | undefined> {
@@ -96,13 +83,8 @@ export class InClusterSource implements DocumentSource {
     } catch (error) {
       throw new GatewayError(
         'SOURCE_CREDENTIALS',
-        `cannot read the CA certificate at ${path}: ${code(error)}`,
+        `cannot read the CA certificate at ${path}: ${reasonOf(error)}`,
       );
     }
   }
-}
-
-function code(error: unknown): string {
-  const errno = error as NodeJS.ErrnoException;
-  return errno.code ?? errno.message ?? String(error);
 }

@@ -56,7 +56,8 @@ const MAX_RSA_EXPONENT = 2n ** 31n - 1n;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -69,10 +70,8 @@ function describeType(value: unknown): string {
 /** The URL when `value` is an https URL without a fragment; otherwise the problem, in words. */
 function parseHttpsUrl(value: unknown, what: string): URL | string {
   if (typeof value !== 'string' || value === '') return `${what} is missing or not a string`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  const url = URL.parse(value);
+  if (url === null) {
     return `${what} "${value}" is not a URL`;
   }
   if (url.protocol !== 'https:') return `${what} "${value}" is not https`;

@@ -20,7 +20,7 @@ import { constants } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { readAtMost } from '../core/bounded-file.js';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, reasonOf } from '../core/errors.js';
 import { etagOf } from '../core/render.js';
 import { type OpenDirectory, openDirectoryBelow, UnsafePathError } from './fs-dir.js';
 import { MAX_STORED_OBJECT_BYTES, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
@@ -162,7 +162,7 @@ function folderError(
   }
   const errno = (error as NodeJS.ErrnoException).code;
   if (code === 'STORE_WRITE_FAILED' && (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS')) {
-    return new GatewayError('STORE_ACCESS_DENIED', fail(errno).message);
+    return new GatewayError('STORE_ACCESS_DENIED', fail(reasonOf(error)).message);
   }
-  return fail(errno ?? (error as Error).message);
+  return fail(reasonOf(error));
 }

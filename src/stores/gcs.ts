@@ -5,7 +5,16 @@
  * client at an emulator.
  */
 import { type ApiError, Storage } from '@google-cloud/storage';
-import { GatewayError } from '../core/errors.js';
+import type { GatewayError } from '../core/errors.js';
+import {
+  accessDenied,
+  noBucket,
+  noCredentials,
+  otherFailure,
+  publicReadRefused,
+  type StoreCall,
+  sdkFailure,
+} from './errors.js';
 import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
 
 export interface GcsStoreOptions {
@@ -47,7 +56,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
         };
       } catch (error) {
         if ((error as ApiError).code === 404) return undefined;
-        throw gcsError(error, 'read', locate(key), false);
+        throw gcsError(error, { action: 'read', location: locate(key) }, false);
       }
     },
     async get(key: string): Promise<Buffer | undefined> {
@@ -56,7 +65,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
         return body;
       } catch (error) {
         if ((error as ApiError).code === 404) return undefined;
-        throw gcsError(error, 'read', locate(key), false);
+        throw gcsError(error, { action: 'read', location: locate(key) }, false);
       }
     },
     async put(key: string, body: Buffer, put: PutOptions): Promise<void> {
@@ -72,7 +81,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
           ...(put.publicRead ? { predefinedAcl: 'publicRead' as const } : {}),
         });
       } catch (error) {
-        throw gcsError(error, 'write', locate(key), put.publicRead);
+        throw gcsError(error, { action: 'write', location: locate(key) }, put.publicRead);
       }
     },
     close(): void {},
@@ -80,41 +89,31 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
 }
 
 /** One line naming the object, the GCS error, and what usually fixes it. */
-function gcsError(
-  error: unknown,
-  action: 'read' | 'write',
-  location: string,
-  publicRead: boolean,
-): GatewayError {
-  const status = (error as ApiError).code;
-  const message = String((error as Error).message ?? error).split('\n')[0] ?? '';
-  const code = action === 'read' ? 'STORE_READ_FAILED' : 'STORE_WRITE_FAILED';
-  if (/could not load the default credentials/i.test(message)) {
-    return new GatewayError(
-      'STORE_ACCESS_DENIED',
-      `${location}: no Google credentials (Application Default Credentials: Workload Identity, ` +
+function gcsError(error: unknown, call: StoreCall, publicRead: boolean): GatewayError {
+  const failure = sdkFailure(error, call, (error as ApiError).code as number | undefined);
+  if (/could not load the default credentials/i.test(failure.message)) {
+    return noCredentials(
+      call,
+      'Google credentials (Application Default Credentials: Workload Identity, ' +
         'GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login)',
     );
   }
-  if (publicRead && status === 400 && /uniform bucket-level access/i.test(message)) {
-    return new GatewayError(
-      'STORE_ACCESS_DENIED',
-      `${location}: the bucket refuses --public-read (uniform bucket-level access disables object ACLs); ` +
-        'drop --public-read and grant roles/storage.objectViewer to allUsers on the bucket instead ' +
-        '(docs/publish.md, "GCS bucket")',
+  if (publicRead && failure.status === 400 && /uniform bucket-level access/i.test(failure.message)) {
+    return publicReadRefused(
+      call,
+      'uniform bucket-level access disables object ACLs',
+      'grant roles/storage.objectViewer to allUsers on the bucket instead (docs/publish.md, "GCS bucket")',
     );
   }
-  if (status === 403 || status === 401) {
-    const hint =
-      action === 'read'
+  if (failure.status === 403 || failure.status === 401) {
+    return accessDenied(
+      failure,
+      call.action === 'read'
         ? 'the identity needs storage.objects.get'
         : 'the identity needs storage.objects.create, and storage.objects.delete to replace an object ' +
-          '(roles/storage.objectUser)';
-    return new GatewayError('STORE_ACCESS_DENIED', `${location}: access denied (HTTP ${status}); ${hint}`);
+            '(roles/storage.objectUser)',
+    );
   }
-  if (action === 'write' && status === 404) {
-    return new GatewayError(code, `${location}: the bucket does not exist`);
-  }
-  const where = typeof status === 'number' ? `HTTP ${status}: ` : '';
-  return new GatewayError(code, `${location}: ${action} failed (${where}${message})`, { cause: error });
+  if (call.action === 'write' && failure.status === 404) return noBucket(call);
+  return otherFailure(failure);
 }

@@ -14,6 +14,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { GatewayError } from '../core/errors.js';
 import {
+  accessDenied,
+  noBucket,
+  noCredentials,
+  otherFailure,
+  publicReadRefused,
+  type StoreCall,
+  sdkFailure,
+} from './errors.js';
+import {
   joinKey,
   MAX_STORED_OBJECT_BYTES,
   type ObjectStore,
@@ -82,7 +91,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
-        throw s3Error(error, 'read', locate(key), false);
+        throw s3Error(error, { action: 'read', location: locate(key) }, false);
       }
     },
     async get(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
@@ -103,7 +112,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
       } catch (error) {
         if (statusOf(error) === 404 && (error as Error).name === 'NoSuchKey') return undefined;
-        throw s3Error(error, 'read', locate(key), false);
+        throw s3Error(error, { action: 'read', location: locate(key) }, false);
       }
     },
     async put(key: string, body: Buffer, put: PutOptions, signal?: AbortSignal): Promise<void> {
@@ -122,7 +131,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
           { abortSignal: signal },
         );
       } catch (error) {
-        throw s3Error(error, 'write', locate(key), put.publicRead);
+        throw s3Error(error, { action: 'write', location: locate(key) }, put.publicRead);
       }
     },
     close(): void {
@@ -136,45 +145,36 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** One line naming the object, the S3 error, and what usually fixes it. */
-function s3Error(
-  error: unknown,
-  action: 'read' | 'write',
-  location: string,
-  publicRead: boolean,
-): GatewayError {
+function s3Error(error: unknown, call: StoreCall, publicRead: boolean): GatewayError {
   if (error instanceof GatewayError) return error;
-  const name = (error as Error).name ?? 'Error';
-  const message = String((error as Error).message ?? error).split('\n')[0] ?? '';
-  const status = statusOf(error);
-  const code = action === 'read' ? 'STORE_READ_FAILED' : 'STORE_WRITE_FAILED';
-  if (/region is missing/i.test(message)) {
+  const failure = sdkFailure(error, call, statusOf(error), (error as Error).name);
+  if (/region is missing/i.test(failure.message)) {
     return new GatewayError('CONFIG_INVALID', 'no S3 region: set AWS_REGION or --s3-region');
   }
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new GatewayError(
-      'STORE_ACCESS_DENIED',
-      `${location}: no AWS credentials found (environment, profile, web identity/IRSA, Pod Identity, instance role)`,
+  if (failure.name === 'CredentialsProviderError' || /could not load credentials/i.test(failure.message)) {
+    return noCredentials(
+      call,
+      'AWS credentials found (environment, profile, web identity/IRSA, Pod Identity, instance role)',
     );
   }
-  if (name === 'AccessControlListNotSupported') {
-    return new GatewayError(
-      'STORE_ACCESS_DENIED',
-      `${location}: the bucket refuses --public-read (AccessControlListNotSupported: its Object Ownership is ` +
-        '"bucket owner enforced", so ACLs are disabled); drop --public-read and grant public read with a ' +
-        'bucket policy instead (docs/publish.md, "S3 bucket")',
+  if (failure.name === 'AccessControlListNotSupported') {
+    return publicReadRefused(
+      call,
+      'AccessControlListNotSupported: its Object Ownership is "bucket owner enforced", so ACLs are disabled',
+      'grant public read with a bucket policy instead (docs/publish.md, "S3 bucket")',
     );
   }
-  if (status === 403) {
-    const hint =
-      action === 'read'
+  if (failure.status === 403) {
+    return accessDenied(
+      failure,
+      call.action === 'read'
         ? 'the identity needs s3:GetObject, and s3:ListBucket so that a missing object answers 404, not 403'
         : publicRead
           ? 'the identity needs s3:PutObject and s3:PutObjectAcl, and S3 Block Public Access refuses ' +
             'public ACLs: drop --public-read and use a bucket policy (docs/publish.md)'
-          : 'the identity needs s3:PutObject on it';
-    return new GatewayError('STORE_ACCESS_DENIED', `${location}: access denied (HTTP 403 ${name}); ${hint}`);
+          : 'the identity needs s3:PutObject on it',
+    );
   }
-  if (name === 'NoSuchBucket') return new GatewayError(code, `${location}: the bucket does not exist`);
-  const where = status ? `HTTP ${status} ${name}` : name;
-  return new GatewayError(code, `${location}: ${action} failed (${where}: ${message})`, { cause: error });
+  if (failure.name === 'NoSuchBucket') return noBucket(call);
+  return otherFailure(failure);
 }
