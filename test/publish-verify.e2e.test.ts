@@ -133,7 +133,9 @@ describe('publish --verify', () => {
       expect(trusted.stdout).toContain(`    ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
       const missing = await run(['--ca', join(folder, 'no-such-ca.pem')]);
       expect(missing.code).toBe(2);
-      expect(missing.stderr).toMatch(/invalid --ca: cannot read .*no-such-ca\.pem: no such file or directory \(ENOENT\)$/m);
+      expect(missing.stderr).toMatch(
+        /invalid --ca: cannot read .*no-such-ca\.pem: no such file or directory \(ENOENT\)$/m,
+      );
     } finally {
       site.closeAllConnections();
       await new Promise((resolve) => site.close(resolve));

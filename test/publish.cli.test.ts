@@ -267,7 +267,9 @@ describe('publish through the built CLI', () => {
         },
       );
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe(`error: STORE_ACCESS_DENIED: cannot write ${out}/openid/v1/jwks: permission denied (EACCES)\n`);
+      expect(result.stderr).toBe(
+        `error: STORE_ACCESS_DENIED: cannot write ${out}/openid/v1/jwks: permission denied (EACCES)\n`,
+      );
       expect(lines(result.stdout).map((line) => line.split(/\s+/)[0])).toEqual([
         'failed',
         'unchanged',
