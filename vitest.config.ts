@@ -1,13 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers: `unit` (src/**, beside the code, in-process, no build) and `e2e` (test/**:
+ * real servers, the built CLI as a process; dist/ is built once first). `npm test` runs
+ * both; `npm run test:unit` and `npm run test:e2e` run one. Files and tests run in a new
+ * random order every time (the seed is printed; `--sequence.seed=N` replays it): no test
+ * may lean on another's leftovers. One worker per core: most e2e time is spent waiting
+ * on servers and child processes, not computing.
+ */
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // End-to-end suites start real servers and child processes; two cores here.
-    fileParallelism: true,
-    maxWorkers: 2,
+    maxWorkers: '100%',
+    sequence: { shuffle: true },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
+    ],
   },
 });
