@@ -4,8 +4,8 @@
  * Credentials (GKE Workload Identity in a cluster); STORAGE_EMULATOR_HOST points the
  * client at an emulator.
  */
-import { type ApiError, Storage } from '@google-cloud/storage';
-import type { GatewayError } from '../core/errors.js';
+import { type ApiError, type File, Storage } from '@google-cloud/storage';
+import { GatewayError } from '../core/errors.js';
 import {
   accessDenied,
   noBucket,
@@ -15,7 +15,13 @@ import {
   type StoreCall,
   sdkFailure,
 } from './errors.js';
-import { joinKey, type ObjectStore, type PutOptions, type StoredObject } from './store.js';
+import {
+  joinKey,
+  MAX_STORED_OBJECT_BYTES,
+  type ObjectStore,
+  type PutOptions,
+  type StoredObject,
+} from './store.js';
 
 export interface GcsStoreOptions {
   bucket: string;
@@ -61,9 +67,9 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     },
     async get(key: string): Promise<Buffer | undefined> {
       try {
-        const [body] = await bucket.file(joinKey(prefix, key)).download();
-        return body;
+        return await readAtMost(bucket.file(joinKey(prefix, key)), MAX_STORED_OBJECT_BYTES, locate(key));
       } catch (error) {
+        if (error instanceof GatewayError) throw error;
         if ((error as ApiError).code === 404) return undefined;
         throw gcsError(error, { action: 'read', location: locate(key) }, false);
       }
@@ -86,6 +92,28 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     },
     close(): void {},
   };
+}
+
+/**
+ * The object's bytes, refused past `limit` as soon as more arrive: what is read back (the
+ * state, the published JWKS) is untrusted and may be of any size. Streamed rather than one
+ * range request, so the library still checks the whole body's hash.
+ */
+async function readAtMost(file: File, limit: number, location: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of file.createReadStream()) {
+    size += (chunk as Buffer).length;
+    // Leaving the loop destroys the stream: nothing more is downloaded.
+    if (size > limit) {
+      throw new GatewayError(
+        'STORE_READ_FAILED',
+        `${location}: more than the ${limit} bytes a stored document may have`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** One line naming the object, the GCS error, and what usually fixes it. */
