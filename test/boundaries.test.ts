@@ -84,6 +84,16 @@ describe('module boundaries', () => {
     expect(violations).toEqual([]);
   });
 
+  it('the memory store is for tests: no module under src/ imports it', () => {
+    const memory = join(SRC, 'stores/memory.js');
+    const importers = sourceFiles(SRC).filter((file) =>
+      importsOf(readFileSync(file, 'utf8')).some((specifier) => resolve(dirname(file), specifier) === memory),
+    );
+    expect(importers.map((file) => relative(SRC, file))).toEqual([]);
+    // The check sees such an import (its tests do).
+    expect(importsOf("const { createMemoryStore } = await import('./memory.js');")).toEqual(['./memory.js']);
+  });
+
   it('src/ is the architecture: core, checks, stores and the three frontends', () => {
     const areas = readdirSync(SRC, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
