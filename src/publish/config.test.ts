@@ -91,4 +91,27 @@ describe('resolvePublishConfig', () => {
     );
     expect(config.checkPublicUrls).toEqual(['https://oidc.example.com/c1']);
   });
+
+  it('takes --max-age, --public-read and --dry-run', () => {
+    expect(
+      resolvePublishConfig({ dest: ['/srv'], 'max-age': '60', 'public-read': true, 'dry-run': true }, {}),
+    ).toMatchObject({ maxAgeSeconds: 60, publicRead: true, dryRun: true });
+  });
+
+  // As yargs hands them over: strings, and arrays for the list flags (the CLI's exit 2 is in test/publish.cli.test.ts).
+  it.each([
+    [{ dest: ['s3://Bad_Bucket/x'] }, {}, 'invalid --dest: "s3://Bad_Bucket/x" has an invalid bucket name'],
+    [{ 'retain-removed-keys': '5x' }, {}, 'invalid --retain-removed-keys: "5x" is not a duration'],
+    [{}, { PUBLISH_MAX_AGE: 'abc' }, 'invalid PUBLISH_MAX_AGE: "abc" is not a whole number'],
+    [{ output: 'yaml' }, {}, 'invalid --output: "yaml" is not one of text, json'],
+    [{ 'from-keys': ['k.pem'] }, {}, '--from-keys needs --issuer'],
+    [{ issuer: 'https://x' }, {}, '--issuer is only used with --from-keys'],
+    [{ 'check-public-url': ['https://x/?a=b'] }, {}, 'invalid --check-public-url'],
+    [{ 'jwks-uri': 'http://x/jwks' }, {}, 'invalid --jwks-uri: "http://x/jwks" is not an https URL'],
+  ])('refuses %j %j naming the flag or variable', (argv, env, expected) => {
+    const error = errorOf(() => resolvePublishConfig({ dest: ['/srv/x'], ...argv }, env));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toContain(expected);
+  });
 });
