@@ -1,11 +1,12 @@
-/** Records which heavy packages a child process imports, through a real module resolve hook. */
+/** Records which heavy packages (and the test-only memory store) a child process imports, through a real module resolve hook. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
  * A `--import` module for a child process that records every resolved import of the
- * heavy packages into `logPath`: a real loader hook, so nothing escapes it.
+ * heavy packages, and of the memory store (stores/memory.js, for tests only), into
+ * `logPath`: a real loader hook, so nothing escapes it.
  */
 export async function writeImportRecorder(dir: string): Promise<{ importFlag: string; logPath: string }> {
   const logPath = join(dir, 'imports.log');
@@ -19,7 +20,7 @@ let log;
 export function initialize(data) { log = data.logPath; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@kubernetes\\/client-node/.test(specifier + ' ' + result.url)) {
+  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@kubernetes\\/client-node|\\/stores\\/memory\\.js$/.test(specifier + ' ' + result.url)) {
     appendFileSync(log, specifier + '\\n');
   }
   return result;
