@@ -80,8 +80,8 @@ describeStoreContract({
         }
         return landed;
       },
-      async refuse(key, kind) {
-        if (kind === 'public-read') return undefined;
+      // No refusePublicRead: a folder has no ACLs.
+      async refuseWrites(key) {
         const top = key.split('/')[0] as string;
         if (top === key)
           throw new Error(`the folder harness refuses only keys below a directory, not ${key}`);

@@ -109,26 +109,28 @@ describeStoreContract({
           const key = request.method === 'POST' ? writeOf({ ...request, headers: {} }) : undefined;
           return key !== undefined ? [key] : [];
         }),
-      async refuse(key, kind) {
+      async refuseWrites(key) {
+        fault = (request) =>
+          request.method === 'POST' && writeOf(request) === key ? GCS_FORBIDDEN : undefined;
+        return {
+          code: 'STORE_ACCESS_DENIED',
+          line: new RegExp(
+            `^${literally(locate(key))}: access denied \\(HTTP 403\\); the identity needs storage.objects.create`,
+          ),
+        };
+      },
+      refusePublicRead(key) {
         fault = (request) =>
           request.method === 'POST' &&
           writeOf(request) === key &&
-          (kind === 'write' || request.url.includes('predefinedAcl=publicRead'))
-            ? kind === 'write'
-              ? GCS_FORBIDDEN
-              : GCS_UNIFORM_ACCESS
+          request.url.includes('predefinedAcl=publicRead')
+            ? GCS_UNIFORM_ACCESS
             : undefined;
-        const where = literally(locate(key));
         return {
           code: 'STORE_ACCESS_DENIED',
-          line:
-            kind === 'write'
-              ? new RegExp(
-                  `^${where}: access denied \\(HTTP 403\\); the identity needs storage.objects.create`,
-                )
-              : new RegExp(
-                  `^${where}: the bucket refuses --public-read \\(uniform bucket-level access .*allUsers`,
-                ),
+          line: new RegExp(
+            `^${literally(locate(key))}: the bucket refuses --public-read \\(uniform bucket-level access .*allUsers`,
+          ),
         };
       },
       stall(key) {

@@ -45,23 +45,25 @@ describeStoreContract({
       calls: () => since().map(({ op, key }) => ({ op: op as 'head' | 'get' | 'put', key })),
       writes: async () =>
         since().flatMap((call) => (call.op === 'put' && call.outcome === 'ok' ? [call.key] : [])),
-      async refuse(key, kind) {
-        rule = (call) => {
-          if (call.op !== 'put' || call.key !== key) return undefined;
-          if (kind === 'write') return 'denied';
-          return call.options?.publicRead ? 'public-read-refused' : undefined;
-        };
-        const where = literally(locate(key));
+      async refuseWrites(key) {
+        rule = (call) => (call.op === 'put' && call.key === key ? 'denied' : undefined);
         return {
           code: 'STORE_ACCESS_DENIED',
-          line:
-            kind === 'write'
-              ? new RegExp(
-                  `^${where}: access denied \\(HTTP 403 AccessDenied\\); the identity needs permission to write it$`,
-                )
-              : new RegExp(
-                  `^${where}: the bucket refuses --public-read \\(the test refuses ACLs\\); drop --public-read`,
-                ),
+          line: new RegExp(
+            `^${literally(locate(key))}: access denied \\(HTTP 403 AccessDenied\\); the identity needs permission to write it$`,
+          ),
+        };
+      },
+      refusePublicRead(key) {
+        rule = (call) =>
+          call.op === 'put' && call.key === key && call.options?.publicRead
+            ? 'public-read-refused'
+            : undefined;
+        return {
+          code: 'STORE_ACCESS_DENIED',
+          line: new RegExp(
+            `^${literally(locate(key))}: the bucket refuses --public-read \\(the test refuses ACLs\\); drop --public-read`,
+          ),
         };
       },
       stall(key) {

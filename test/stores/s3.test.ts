@@ -111,26 +111,26 @@ describeStoreContract({
           const key = keyOf(request.path);
           return request.method === 'PUT' && key !== undefined ? [key] : [];
         }),
-      async refuse(key, kind) {
-        fault = ({ method, path, headers }) =>
-          method === 'PUT' &&
-          keyOf(path) === key &&
-          (kind === 'write' || headers['x-amz-acl'] === 'public-read')
-            ? kind === 'write'
-              ? S3_ACCESS_DENIED
-              : S3_ACLS_DISABLED
-            : undefined;
-        const where = literally(locate(key));
+      async refuseWrites(key) {
+        fault = ({ method, path }) =>
+          method === 'PUT' && keyOf(path) === key ? S3_ACCESS_DENIED : undefined;
         return {
           code: 'STORE_ACCESS_DENIED',
-          line:
-            kind === 'write'
-              ? new RegExp(
-                  `^${where}: access denied \\(HTTP 403 AccessDenied\\); the identity needs s3:PutObject on it$`,
-                )
-              : new RegExp(
-                  `^${where}: the bucket refuses --public-read \\(AccessControlListNotSupported: .*bucket policy`,
-                ),
+          line: new RegExp(
+            `^${literally(locate(key))}: access denied \\(HTTP 403 AccessDenied\\); the identity needs s3:PutObject on it$`,
+          ),
+        };
+      },
+      refusePublicRead(key) {
+        fault = ({ method, path, headers }) =>
+          method === 'PUT' && keyOf(path) === key && headers['x-amz-acl'] === 'public-read'
+            ? S3_ACLS_DISABLED
+            : undefined;
+        return {
+          code: 'STORE_ACCESS_DENIED',
+          line: new RegExp(
+            `^${literally(locate(key))}: the bucket refuses --public-read \\(AccessControlListNotSupported: .*bucket policy`,
+          ),
         };
       },
       stall(key) {
