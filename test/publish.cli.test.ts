@@ -306,7 +306,12 @@ describe('publish through the built CLI', () => {
       api.removeKey(added.kid);
     }
   });
+});
 
+// Each case is its own process and touches nothing shared, so they run side by side. The
+// messages of every bad value are unit cases (src/publish/config.test.ts): here a flag, the
+// environment, and nothing at all reach the one line and exit 2.
+describe.concurrent('publish through the built CLI, no cluster needed', () => {
   it('--from-keys: publishes before a cluster exists, from the key files kube-apiserver is given', async () => {
     const keyFile = join(dir, 'sa.key');
     // What kubeadm writes to /etc/kubernetes/pki/sa.key: a PKCS#1 RSA private key.
@@ -337,13 +342,7 @@ describe('publish through the built CLI', () => {
     expect(Object.keys(jwks.keys[0])).toEqual(['use', 'kty', 'kid', 'alg', 'n', 'e']);
     expect(jwks.keys[0].n).toBe(pair.publicKey.export({ format: 'jwk' }).n);
   });
-});
 
-// Each case is its own process and touches nothing shared, so they run side by side.
-// Each case is its own process and touches nothing shared, so they run side by side. The
-// messages of every bad value are unit cases (src/publish/config.test.ts): here, a flag, the
-// environment, and nothing at all reach the one line and exit 2.
-describe.concurrent('publish through the built CLI, bad configuration', () => {
   it.each([
     [
       ['--dest', 'ftp://bucket/x'],
