@@ -5,14 +5,15 @@
  * Invariants:
  * - it is an ObjectStore like the others: what put() is given, head() and get() give back
  *   (copies: a caller changing a Buffer changes nothing stored); a missing key is undefined;
- *   a stored object larger than MAX_STORED_OBJECT_BYTES is refused on read, as S3 does;
+ *   a stored object larger than MAX_STORED_OBJECT_BYTES is refused on read, as by every store;
  * - every call is recorded in `calls`, in the order it was made, with how it ended, so a
  *   test can assert the order of the writes and that a run made none;
  * - `fault` decides, call by call, whether a call fails the way a real store refuses it
  *   (the shared wording of stores/errors.ts, the stable codes) or stalls until its signal
  *   aborts (a store that never answers), before the call has any effect;
  * - no `--dest` names it: stores/open.ts does not know it, so a run never loads it
- *   (test/publish.cli.test.ts proves that with the import recorder).
+ *   (test/publish.cli.test.ts proves that with the import recorder, test/boundaries.test.ts
+ *   that no module under src/ imports it).
  */
 import { GatewayError } from '../core/errors.js';
 import { accessDenied, publicReadRefused } from './errors.js';
@@ -55,8 +56,6 @@ export interface MemoryStore extends ObjectStore {
   readonly calls: MemoryCall[];
   /** Decides each call's fault; undefined (or a rule answering undefined) lets it through. */
   fault: ((call: MemoryCallRequest) => MemoryFault | undefined) | undefined;
-  /** Whether close() was called. */
-  readonly closed: boolean;
 }
 
 export interface MemoryStoreOptions {
@@ -76,7 +75,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const objects = options.objects ?? new Map<string, MemoryObject>();
   const calls = options.calls ?? [];
   const locate = (key: string) => `${description}/${key}`;
-  let closed = false;
 
   /** Runs one call: the fault first (nothing happens then), else `run`, recording how it ended. */
   async function call<T>(
@@ -114,9 +112,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     objects,
     calls,
     fault: undefined,
-    get closed() {
-      return closed;
-    },
     locate,
     head: (key, signal) =>
       call({ op: 'head', key }, signal, (): StoredObject | undefined => {
@@ -143,9 +138,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         objects.set(key, { ...put, body: Buffer.from(body) });
       }),
     sweep: (keys, signal) => call({ op: 'sweep', key: keys.join(',') }, signal, (): void => {}),
-    close(): void {
-      closed = true;
-    },
+    // Nothing to release: the objects stay for whoever opens the same map again.
+    close(): void {},
   };
   return store;
 }
