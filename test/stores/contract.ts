@@ -338,7 +338,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       return { result, documents };
     }
 
-    async function published(site: StoreSite, docKeys: KeyObject[] = keys) {
+    /** The first run at a site, which must succeed. */
+    async function publishFirst(site: StoreSite, docKeys: KeyObject[] = keys) {
       const first = await sync(site, docKeys);
       expect(first.result.error).toBeUndefined();
       return first;
@@ -386,7 +387,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('a rerun with nothing new writes nothing: one HEAD per document, one read of the state and of the JWKS', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       await site.mark();
       const { result } = await sync(site, keys);
       expect(statuses(result)).toEqual(['jwks:unchanged', 'discovery:unchanged', 'state:unchanged']);
@@ -402,7 +403,7 @@ export function describeStoreContract(backend: StoreBackend): void {
     it('a changed key set rewrites only what changed, and the state read back keeps a removed key for its window', async () => {
       const site = await freshSite();
       const [first, second] = keys as [KeyObject, KeyObject];
-      await published(site, [first]);
+      await publishFirst(site, [first]);
 
       // A key added (same algorithm): the JWKS and the state change, the discovery document does not.
       await site.mark();
@@ -426,7 +427,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('headers alone changing (max-age) rewrite both documents where the store keeps headers, nothing on a folder', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       await site.mark();
       const { result } = await sync(site, keys, { maxAgeSeconds: 60 });
       if (site.recordsHeaders) {
@@ -441,7 +442,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('--public-read is recorded: turning it on rewrites the documents once, then nothing', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       await site.mark();
       const on = await sync(site, keys, { publicRead: true });
       await site.mark();
@@ -459,7 +460,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('a dry run writes nothing and reports what would change, with the lines of the JWKS', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const extra = ecKey();
       await site.mark();
@@ -482,7 +483,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('a refused JWKS write: the discovery document and the state are not written either, all stay as they were', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const expected = await site.refuseWrites(MOVED_JWKS_KEY);
       await site.mark();
@@ -503,7 +504,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('a refused discovery write after the JWKS: the keys are out, the old discovery document and state stay', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const expected = await site.refuseWrites(DISCOVERY_KEY);
       await site.mark();
@@ -521,7 +522,7 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it('--public-read refused by the bucket: nothing is written, and the line says what to do instead', async () => {
       const site = await freshSite();
-      await published(site);
+      await publishFirst(site);
       const expected = site.refusePublicRead?.(JWKS_KEY);
       await site.mark();
       const { result } = await sync(site, keys, { publicRead: true });
