@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeSwitchArgs, readPlainFlags } from './setting-args.js';
+import * as kind from './setting-kinds.js';
+import { type CommandSettings, setting } from './setting-table.js';
+
+const settings: CommandSettings = [
+  {
+    table: {
+      dryRun: setting({ flag: 'dry-run', describe: 'd', kind: kind.boolean(), default: false }),
+      port: setting({ flag: 'port', describe: 'p', kind: kind.integer(0, 9), default: 1 }),
+    },
+  },
+  { table: { dest: setting({ flag: 'dest', describe: 'd', kind: kind.list(kind.text()), default: [] }) } },
+];
+
+describe('normalizeSwitchArgs', () => {
+  it.each([
+    [['--dry-run=1'], ['--dry-run=true']],
+    [['--dry-run=F'], ['--dry-run=false']],
+    [['--dry-run', 'TRUE'], ['--dry-run=true']],
+    [
+      ['--dry-run', '0', '--port', '1'],
+      ['--dry-run=false', '--port', '1'],
+    ],
+    [['--dryRun=t'], ['--dry-run=true']],
+    // Left as they are: a bare switch, its negation, any word that is no ParseBool spelling.
+    [['--dry-run'], ['--dry-run']],
+    [['--no-dry-run'], ['--no-dry-run']],
+    [
+      ['--dry-run', 'yes'],
+      ['--dry-run', 'yes'],
+    ],
+    [
+      ['--port=1', '--dest', '1'],
+      ['--port=1', '--dest', '1'],
+    ],
+    [
+      ['--', '--dry-run=1'],
+      ['--', '--dry-run=1'],
+    ],
+  ])('%j -> %j', (args, normalized) => {
+    expect(normalizeSwitchArgs(settings, args)).toEqual(normalized);
+  });
+
+  it('refuses a value after = that ParseBool does not take, naming the flag', () => {
+    expect(() => normalizeSwitchArgs(settings, ['--dry-run=yes'])).toThrow(
+      'invalid --dry-run: "yes" is not a boolean (true or false)',
+    );
+  });
+});
+
+describe('readPlainFlags', () => {
+  it('gives text as typed, switches as booleans, a repeated flag as an array', () => {
+    expect(readPlainFlags(settings, ['--port', '1', '--port=2', '--dry-run', '1'])).toEqual({
+      port: ['1', '2'],
+      'dry-run': true,
+    });
+    expect(readPlainFlags(settings, ['--dry-run', '--no-dry-run'])).toEqual({ 'dry-run': false });
+  });
+
+  it('leaves lists, unknown flags and anything unusual to yargs', () => {
+    for (const args of [['--dest', 'a'], ['--nope'], ['-p', '1'], ['--port', '-1'], ['--port="1"'], ['x']]) {
+      expect(readPlainFlags(settings, args)).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * A setting table as yargs options: yargs parses the command line and writes `--help`; the
+ * table's kinds decide what a value means (setting-table.ts resolves it). Imports yargs's
+ * types only, so it costs nothing where yargs is not loaded.
+ *
+ * - No yargs defaults: the resolver must see which flags were given (a flag beats its
+ *   variable). The default and the variable are shown in `--help`, once each.
+ * - An integer is declared `number` (help shows `[number]`) and `string` too: yargs-parser
+ *   then hands over the text as typed, so `0x10`, `1e3` or an empty value reach the integer
+ *   parser and its error, instead of becoming 16, 1000 and 0.
+ * - A choice declares its choices (help shows `[choices: …]`); a check before yargs's own
+ *   validation turns a wrong one into the setting's one-line CONFIG_INVALID, not yargs's
+ *   multi-line "Invalid values".
+ * - A switch is a yargs boolean; `--flag=VALUE` reaches yargs normalized (setting-args.ts).
+ */
+import type { Argv, Options } from 'yargs';
+import type { CommandSettings, Argv as GivenFlags, SettingsTable } from './setting-table.js';
+
+export function yargsOptions(table: SettingsTable, group?: string): Record<string, Options> {
+  const options: Record<string, Options> = {};
+  for (const declared of Object.values(table)) {
+    const { type, array, choices } = declared.kind.yargs;
+    options[declared.flag] = {
+      type,
+      string: type === 'number' ? true : undefined,
+      array,
+      choices,
+      group,
+      describe:
+        declared.env === undefined ? declared.describe : `${declared.describe} [env: ${declared.env}]`,
+      defaultDescription:
+        declared.default === undefined ? undefined : declared.kind.format(declared.default) || undefined,
+    };
+  }
+  return options;
+}
+
+/** A table's choice flags parsed as the resolver will, so a wrong value fails with the setting's message. */
+export function checkChoiceFlags(table: SettingsTable): (argv: GivenFlags) => void {
+  const withChoices = Object.values(table).filter((declared) => declared.kind.yargs.choices !== undefined);
+  return (argv) => {
+    for (const declared of withChoices) {
+      const given = argv[declared.flag];
+      if (given !== undefined) declared.kind.fromFlag(given, `--${declared.flag}`);
+    }
+  };
+}
+
+/** Declares a command's settings on its yargs, each table under its `--help` heading. */
+export function declareSettings(yargs: Argv, settings: CommandSettings): Argv {
+  let declared = yargs;
+  for (const { table, group } of settings) {
+    declared = declared.options(yargsOptions(table, group)).middleware(checkChoiceFlags(table), true);
+  }
+  return declared;
+}
