@@ -5,6 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { normalizeSwitchArgs } from './core/setting-args.js';
 import { publishCommand } from './publish/command.js';
 import { serveCommand } from './serve/command.js';
 import { verifyCommand } from './verify/command.js';
@@ -12,13 +13,21 @@ import { verifyCommand } from './verify/command.js';
 /** Exit code of bad usage or configuration. */
 export const EXIT_USAGE = 2;
 
+const COMMANDS = [serveCommand, publishCommand, verifyCommand];
+
+/** The command line with the named command's switches normalized (core/setting-args.ts). */
+export function programArgs(args: readonly string[]): string[] {
+  const named = args.find((arg) => !arg.startsWith('-'));
+  const command = COMMANDS.find((candidate) => candidate.command === named);
+  return command ? normalizeSwitchArgs(command.settings, args) : [...args];
+}
+
 export async function runProgram(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  let program = yargs(programArgs(hideBin(process.argv)))
     .scriptName('kube-oidc-gateway')
-    .usage('$0 <command> [options]')
-    .command(serveCommand)
-    .command(publishCommand)
-    .command(verifyCommand)
+    .usage('$0 <command> [options]');
+  for (const command of COMMANDS) program = program.command(command);
+  await program
     .demandCommand(1, 'name a command: serve, publish or verify')
     .strict()
     .help()

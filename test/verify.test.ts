@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ClusterSettings } from '../src/checks/cluster.js';
 import type { CheckResult } from '../src/checks/result.js';
 import { runChecks, type VerifyOptions } from '../src/checks/run.js';
 import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
-import type { ResolvedSourceSettings } from '../src/core/source-settings.js';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import { runPublish } from '../src/publish/run.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
@@ -32,7 +32,7 @@ let discoveryPath: string;
 let jwksPath: string;
 let clusterToken: string;
 let originalKeys: KeyObject[];
-let cluster: ResolvedSourceSettings;
+let cluster: ClusterSettings;
 
 /** What `publish` would write for the cluster's current documents, served the way it would be. */
 function publish(overrides: { discovery?: Reply; jwks?: Reply } = {}): void {
@@ -500,7 +500,7 @@ describe('tokens', () => {
     );
     const viaKubeconfig = {
       ...cluster,
-      source: { ...cluster.source, kubeconfig, upstreamHost: 'https://unused' },
+      source: { ...cluster.source, kubeconfig: [kubeconfig], upstreamHost: 'https://unused' },
     };
     const results = await runChecks(
       options({

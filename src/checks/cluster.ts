@@ -4,15 +4,25 @@
  * cluster signs with must be published; published keys the cluster no longer serves are
  * expected after a rotation (publish retains them) and only reported.
  */
-import { fetchIssuerDocuments, type IssuerDocuments, normalizeDiscovery } from '../core/documents.js';
+import {
+  fetchIssuerDocuments,
+  type IssuerDocuments,
+  type NormalizeOptions,
+  normalizeDiscovery,
+} from '../core/documents.js';
 import { SIGNING_ALGS_MEMBER, signingAlgsFor } from '../core/key-set-rules.js';
-import { createSource } from '../core/source.js';
-import type { ResolvedSourceSettings } from '../core/source-settings.js';
+import { createSource, type SourceOptions } from '../core/source.js';
 import type { Jwk } from '../core/validate.js';
 import { type CheckResult, fail, ok } from './result.js';
 
+/** How to reach the API server, and how its documents are rendered before they are compared. */
+export interface ClusterSettings {
+  source: SourceOptions;
+  normalize: NormalizeOptions;
+}
+
 export async function fetchClusterDocuments(
-  settings: ResolvedSourceSettings,
+  settings: ClusterSettings,
 ): Promise<{ result: CheckResult; documents?: IssuerDocuments }> {
   let description = 'the API server';
   try {
@@ -39,7 +49,7 @@ export async function fetchClusterDocuments(
 export function compareDiscovery(
   cluster: IssuerDocuments,
   publicJson: unknown,
-  settings: ResolvedSourceSettings,
+  settings: ClusterSettings,
   publicJwks?: unknown,
 ) {
   const check = 'cluster-discovery';

@@ -8,9 +8,8 @@
  * reported as skipped): the jwks_uri comes from a remote document, and a CI runner must
  * not be steered into a plain-http or internal request by whoever serves that document.
  */
-import type { ResolvedSourceSettings } from '../core/source-settings.js';
 import { discoveryUrlOf } from '../core/well-known.js';
-import { compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
+import { type ClusterSettings, compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
 import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './content.js';
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 import { type FetchOutcome, fetchPublicDocument, type PublicFetchOptions } from './fetch-document.js';
@@ -46,7 +45,7 @@ export interface VerifyOptions {
   /** Requested for --token-request; required in the token's aud when set. */
   audience?: string | undefined;
   /** How to reach the API server, for --compare-cluster and --token-request. */
-  cluster?: ResolvedSourceSettings | undefined;
+  cluster?: ClusterSettings | undefined;
 }
 
 export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> {
@@ -132,7 +131,7 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
 }
 
 async function compareWithCluster(
-  cluster: ResolvedSourceSettings | undefined,
+  cluster: ClusterSettings | undefined,
   publicDiscovery: unknown,
   jwksFetched: boolean,
   publicJwks: unknown,

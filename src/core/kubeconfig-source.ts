@@ -4,7 +4,6 @@
  * headers through applyToHTTPSOptions, refreshed on every fetch as exec tokens expire.
  */
 import https from 'node:https';
-import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
@@ -13,13 +12,13 @@ import type { WellKnownPath } from './well-known.js';
 
 /**
  * Loads the kubeconfig the settings select: one file, or each file of KUBECONFIG merged in
- * order as client-node's loadFromDefault does. Loaded file by file so an error names the
- * file; no error ever carries the file's text (a YAML error's snippet would print the very
- * line with the token or the client key).
+ * order as client-node's loadFromDefault does (no file: loadFromDefault itself). Loaded
+ * file by file so an error names the file; no error ever carries the file's text (a YAML
+ * error's snippet would print the very line with the token or the client key).
  */
 export function loadKubeConfig(options: Pick<SourceOptions, 'kubeconfig' | 'context'>): KubeConfig {
   const kubeConfig = new KubeConfig();
-  const [first, ...rest] = kubeconfigFiles(options.kubeconfig);
+  const [first, ...rest] = options.kubeconfig ?? [];
   if (first === undefined) attempt('the default kubeconfig', () => kubeConfig.loadFromDefault());
   else attempt(first, () => kubeConfig.loadFromFile(first));
   for (const file of rest) {
@@ -29,13 +28,6 @@ export function loadKubeConfig(options: Pick<SourceOptions, 'kubeconfig' | 'cont
   }
   if (options.context) kubeConfig.setCurrentContext(options.context);
   return kubeConfig;
-}
-
-/** 'default': KUBECONFIG's list, as client-node reads it; none: client-node's own default. */
-function kubeconfigFiles(kubeconfig: string | undefined): string[] {
-  if (kubeconfig === undefined || kubeconfig === '') return [];
-  if (kubeconfig !== 'default') return [kubeconfig];
-  return (process.env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
 }
 
 function attempt(file: string, load: () => void): void {

@@ -23,8 +23,8 @@ export interface SourceOptions {
   tokenPath: string;
   /** Empty: trust the system store instead of the cluster CA. */
   caCertPath: string;
-  /** Set: use this kubeconfig (or `KUBECONFIG`'s list when the value is 'default'). */
-  kubeconfig?: string | undefined;
+  /** Set: these kubeconfig files merged in order (`--kubeconfig`: one; `KUBECONFIG`: its list). */
+  kubeconfig?: readonly string[] | undefined;
   context?: string | undefined;
 }
 

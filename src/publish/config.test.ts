@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, resolvePublishConfig } from './config.js';
+import { resolvePublishConfig } from './config.js';
 
 function errorOf(fn: () => unknown): { code?: string; message: string } {
   try {
@@ -10,7 +10,10 @@ function errorOf(fn: () => unknown): { code?: string; message: string } {
   throw new Error('expected a throw');
 }
 
-describe('parseDuration', () => {
+describe('--retain-removed-keys', () => {
+  const retainMs = (raw: string) =>
+    resolvePublishConfig({ dest: ['/srv'], 'retain-removed-keys': raw }, {}).retainMs;
+
   it.each([
     ['24h', 86_400_000],
     ['90m', 5_400_000],
@@ -19,11 +22,11 @@ describe('parseDuration', () => {
     ['3600', 3_600_000],
     ['0', 0],
   ])('%s is %i ms', (raw, ms) => {
-    expect(parseDuration(raw, '--retain-removed-keys')).toBe(ms);
+    expect(retainMs(raw)).toBe(ms);
   });
 
   it.each(['', 'h', '1d', '-1h', '1.5h', '30m1h', '9000h'])('refuses %j naming the flag', (raw) => {
-    const error = errorOf(() => parseDuration(raw, '--retain-removed-keys'));
+    const error = errorOf(() => retainMs(raw));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('invalid --retain-removed-keys');
   });

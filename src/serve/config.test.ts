@@ -49,7 +49,11 @@ describe('resolveServeConfig', () => {
   });
 
   it('selects the kubeconfig source from KUBECONFIG or --kubeconfig', () => {
-    expect(resolveServeConfig({}, { KUBECONFIG: '/a:/b' }).source.kubeconfig).toBe('default');
-    expect(resolveServeConfig({ kubeconfig: '/k' }, {}).source.kubeconfig).toBe('/k');
+    expect(resolveServeConfig({}, { KUBECONFIG: '/a:/b' }).source.kubeconfig).toEqual(['/a', '/b']);
+    expect(resolveServeConfig({ kubeconfig: '/k' }, { KUBECONFIG: '/a' }).source.kubeconfig).toEqual(['/k']);
+    // A flag names one file, whatever it contains; an empty one is refused, naming its source.
+    expect(resolveServeConfig({ kubeconfig: '/a:/b' }, {}).source.kubeconfig).toEqual(['/a:/b']);
+    expect(() => resolveServeConfig({ kubeconfig: '' }, {})).toThrow('invalid --kubeconfig: empty path');
+    expect(() => resolveServeConfig({}, { KUBECONFIG: '' })).toThrow('invalid KUBECONFIG: empty path');
   });
 });

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalid } from '../core/settings.js';
+import { invalid } from '../core/setting-kinds.js';
 
 export type Destination =
   | { kind: 's3'; bucket: string; prefix: string; description: string }

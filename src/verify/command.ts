@@ -1,31 +1,16 @@
 /** yargs wiring for `verify`; the implementation is loaded only when the command runs. */
 import type { Argv } from 'yargs';
-import { yargsOptions } from '../core/settings.js';
-import { sourceSettings } from '../core/source-settings.js';
-import { verifySettings, verifySwitches } from './settings.js';
+import type { Argv as GivenFlags } from '../core/setting-table.js';
+import { declareSettings } from '../core/setting-yargs.js';
+import { verifyCommandSettings } from './settings.js';
 
 export const verifyCommand = {
   command: 'verify',
   describe: 'Check the public issuer documents as a relying party would (exit 0 pass, 1 fail, 2 usage)',
+  settings: verifyCommandSettings,
   builder: (yargs: Argv) =>
-    yargs
-      .options(yargsOptions(verifySettings))
-      .options(
-        Object.fromEntries(
-          Object.entries(verifySwitches).map(([flag, describe]) => [
-            flag,
-            { type: 'boolean' as const, describe },
-          ]),
-        ),
-      )
-      .demandOption('issuer')
-      .conflicts('token', 'token-request')
-      .options(yargsOptions(sourceSettings))
-      .group(
-        Object.values(sourceSettings).map((s) => s.flag),
-        'Cluster (for --compare-cluster and --token-request):',
-      ),
-  handler: async (argv: Record<string, unknown>) => {
+    declareSettings(yargs, verifyCommandSettings).demandOption('issuer').conflicts('token', 'token-request'),
+  handler: async (argv: GivenFlags) => {
     const { resolveVerifyConfig } = await import('./config.js');
     const { runChecks } = await import('../checks/run.js');
     const { formatJson, formatText } = await import('./report.js');

@@ -1,88 +1,120 @@
 /**
- * verify's flags. Kept apart from the checks so that registering the command (on every
+ * verify's settings, and the upstream and rendering settings its cluster checks share with
+ * serve and publish. Kept apart from the checks so that registering the command (on every
  * CLI start, serve included) loads none of them.
  */
-
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../checks/defaults.js';
 import { parseServiceAccountRef, type ServiceAccountRef } from '../checks/service-account.js';
 import { canonicalFormIfDifferent } from '../core/canonical-url.js';
-import { invalid, parseChoice, parseInteger, parseString, parseUrl, type Setting } from '../core/settings.js';
+import { renderingSettings } from '../core/rendering-settings.js';
+import * as kind from '../core/setting-kinds.js';
+import { type CommandSettings, setting } from '../core/setting-table.js';
+import { upstreamSettings } from '../core/upstream-settings.js';
 
-function parseServiceAccount(raw: string, name: string): ServiceAccountRef {
-  const ref = parseServiceAccountRef(raw);
-  if (!ref) throw invalid(name, raw, 'is not NAMESPACE/NAME of a ServiceAccount');
-  return ref;
-}
+const serviceAccount = kind.parsed<ServiceAccountRef>(
+  'NAMESPACE/NAME',
+  (raw, name) => {
+    const ref = parseServiceAccountRef(raw);
+    if (!ref) throw kind.invalid(name, raw, 'is not NAMESPACE/NAME of a ServiceAccount');
+    return ref;
+  },
+  (ref) => `${ref.namespace}/${ref.name}`,
+);
 
 /**
  * An http(s) URL written canonically: verify compares it byte for byte with the document's
  * issuer and with tokens' iss, so a form a URL parser rewrites would only ever mismatch.
  */
-function parseIssuer(raw: string, name: string): string {
-  const value = parseUrl(['https:', 'http:'])(raw, name);
-  const canonical = canonicalFormIfDifferent(value);
-  if (canonical !== undefined) throw invalid(name, raw, `is not canonical; did you mean "${canonical}"?`);
-  return value;
-}
+const canonicalUrl = kind.parsed(
+  'canonical https or http URL',
+  (raw, name) => {
+    const value = kind.checkUrl(raw, name, ['https:', 'http:']);
+    const canonical = canonicalFormIfDifferent(value);
+    if (canonical !== undefined)
+      throw kind.invalid(name, raw, `is not canonical; did you mean "${canonical}"?`);
+    return value;
+  },
+  (value) => value,
+);
 
 export const verifySettings = {
-  issuer: {
+  issuer: setting({
     flag: 'issuer',
     describe:
       'The public issuer URL, exactly as relying parties are configured with it (a trailing slash counts), written canonically',
+    kind: canonicalUrl,
     default: undefined,
-    parse: parseIssuer,
-  },
-  ca: {
+  }),
+  ca: setting({
     flag: 'ca',
     describe: 'PEM file of a CA to trust in addition to the system trust store (private test setups)',
+    kind: kind.text(),
     default: undefined,
-    parse: parseString,
-  },
-  maxAgeLimit: {
+  }),
+  maxAgeLimit: setting({
     flag: 'max-age-limit',
     describe: 'Largest Cache-Control max-age accepted, in seconds',
-    default: String(DEFAULT_MAX_AGE_LIMIT_SECONDS),
-    parse: parseInteger(1, 31536000),
-  },
-  timeoutSeconds: {
+    kind: kind.integer(1, 31536000),
+    default: DEFAULT_MAX_AGE_LIMIT_SECONDS,
+  }),
+  timeoutSeconds: setting({
     flag: 'timeout-seconds',
     describe: 'Timeout for each public fetch, in seconds',
-    default: String(DEFAULT_TIMEOUT_SECONDS),
-    parse: parseInteger(1, 300),
-  },
-  token: {
+    kind: kind.integer(1, 300),
+    default: DEFAULT_TIMEOUT_SECONDS,
+  }),
+  token: setting({
     flag: 'token',
     describe:
       'A token file issued by the cluster: its iss and signature are checked against the public documents',
+    kind: kind.path(),
     default: undefined,
-    parse: parseString,
-  },
-  tokenRequest: {
+  }),
+  tokenRequest: setting({
     flag: 'token-request',
     describe:
       'NAMESPACE/NAME of a ServiceAccount: mint a 10-minute token for it (TokenRequest API) and check it',
+    kind: serviceAccount,
     default: undefined,
-    parse: parseServiceAccount,
-  },
-  audience: {
+  }),
+  audience: setting({
     flag: 'audience',
     describe: 'Audience to request with --token-request; the token’s aud must include it',
+    kind: kind.text(),
     default: undefined,
-    parse: parseString,
-  },
-  output: {
+  }),
+  output: setting({
     flag: 'output',
     describe: 'text (one line per check) or json',
+    kind: kind.choice(['text', 'json']),
     default: 'text',
-    parse: parseChoice(['text', 'json'] as const),
-  },
-} satisfies Record<string, Setting<unknown>>;
+  }),
+  allowPrivate: setting({
+    flag: 'allow-private',
+    describe:
+      'Report a private, loopback or cluster-internal issuer or jwks_uri host as a warning, not a failure',
+    kind: kind.boolean(),
+    default: false,
+  }),
+  compareCluster: setting({
+    flag: 'compare-cluster',
+    describe: 'Also fetch the documents from the API server and check the public copies are current',
+    kind: kind.boolean(),
+    default: false,
+  }),
+  gcp: setting({
+    flag: 'gcp',
+    describe: 'Check that the JWKS uses only the members GCP workload identity federation accepts',
+    kind: kind.boolean(),
+    default: false,
+  }),
+};
 
-/** Switches without a value. */
-export const verifySwitches = {
-  'allow-private':
-    'Report a private, loopback or cluster-internal issuer or jwks_uri host as a warning, not a failure',
-  'compare-cluster': 'Also fetch the documents from the API server and check the public copies are current',
-  gcp: 'Check that the JWKS uses only the members GCP workload identity federation accepts',
-} as const;
+const CLUSTER_GROUP = 'Cluster (for --compare-cluster and --token-request):';
+
+/** Every table verify reads, in `--help` order. */
+export const verifyCommandSettings: CommandSettings = [
+  { table: verifySettings },
+  { table: upstreamSettings, group: CLUSTER_GROUP },
+  { table: renderingSettings, group: CLUSTER_GROUP },
+];

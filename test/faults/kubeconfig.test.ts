@@ -9,6 +9,8 @@ import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayError } from '../../src/core/errors.js';
 import { loadKubeConfig } from '../../src/core/kubeconfig-source.js';
+import type { SourceOptions } from '../../src/core/source.js';
+import { resolveUpstream } from '../../src/core/upstream-settings.js';
 import { runCli } from '../support/cli.js';
 
 const TOKEN = 'sEcReT-t0ken-abc123';
@@ -52,9 +54,9 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-function loadError(kubeconfig: string): GatewayError {
+function loadError(kubeconfig: string | SourceOptions): GatewayError {
   try {
-    loadKubeConfig({ kubeconfig });
+    loadKubeConfig(typeof kubeconfig === 'string' ? { kubeconfig: [kubeconfig] } : kubeconfig);
   } catch (error) {
     return error as GatewayError;
   }
@@ -116,27 +118,17 @@ describe('kubeconfig errors never echo the file', () => {
   it('KUBECONFIG with several files: names the one that is broken', async () => {
     const good = await file('good.yaml', withTokenLine(`    token: ${TOKEN}`));
     const bad = await file('bad-second.yaml', withTokenLine(`    token: "${TOKEN}`));
-    const previous = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = [good, bad].join(delimiter);
-    try {
-      const error = loadError('default');
-      expect(error.message).toContain(`kubeconfig ${bad} is not valid YAML at line 17`);
-      expect(everythingIn(error)).not.toContain(TOKEN);
-      // Both files loaded and merged when both are well-formed.
-      process.env.KUBECONFIG = [
-        good,
-        await file(
-          'other.yaml',
-          withTokenLine('    token: x').replaceAll('test', 'other').replaceAll(' ci', ' ci2'),
-        ),
-      ].join(delimiter);
-      const merged = loadKubeConfig({ kubeconfig: 'default' });
-      expect(merged.getContexts().map((c) => c.name)).toEqual(['test', 'other']);
-      expect(merged.getCurrentContext()).toBe('other');
-    } finally {
-      if (previous === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = previous;
-    }
+    const error = loadError(resolveUpstream({}, { KUBECONFIG: [good, bad].join(delimiter) }));
+    expect(error.message).toContain(`kubeconfig ${bad} is not valid YAML at line 17`);
+    expect(everythingIn(error)).not.toContain(TOKEN);
+    // Both files loaded and merged when both are well-formed.
+    const other = await file(
+      'other.yaml',
+      withTokenLine('    token: x').replaceAll('test', 'other').replaceAll(' ci', ' ci2'),
+    );
+    const merged = loadKubeConfig(resolveUpstream({}, { KUBECONFIG: [good, other].join(delimiter) }));
+    expect(merged.getContexts().map((c) => c.name)).toEqual(['test', 'other']);
+    expect(merged.getCurrentContext()).toBe('other');
   });
 
   it('publish and verify, as processes: one line on stderr or in the report, never the token', async () => {

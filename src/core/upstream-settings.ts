@@ -1,0 +1,81 @@
+/**
+ * How every mode reaches the API server: the in-cluster token and CA, or a kubeconfig. The
+ * Go gateway's variables and defaults, each also a flag. A table and its resolver in one
+ * module: every frontend shares them.
+ */
+import { delimiter } from 'node:path';
+import * as kind from './setting-kinds.js';
+import { type Argv, type Env, resolveSettings, setting } from './setting-table.js';
+import type { SourceOptions } from './source.js';
+
+const onePath = kind.path();
+
+/** `--kubeconfig` names one file; `KUBECONFIG`, as kubectl reads it, a list merged in order. */
+const kubeconfigFiles: kind.Kind<string[]> = {
+  label: `path (KUBECONFIG: a "${delimiter}"-separated list)`,
+  yargs: { type: 'string' },
+  fromFlag: (given, name) => [onePath.fromFlag(given, name)],
+  fromEnv: (raw, name) => {
+    const files = raw.split(delimiter).filter((file) => file !== '');
+    if (files.length === 0) return [onePath.fromEnv('', name)];
+    return files;
+  },
+  format: (files) => files.join(delimiter),
+};
+
+export const upstreamSettings = {
+  upstreamHost: setting({
+    flag: 'upstream-host',
+    env: 'UPSTREAM_HOST',
+    describe: 'Kubernetes API server base URL (in-cluster mode)',
+    kind: kind.url(['https:', 'http:']),
+    default: 'https://kubernetes.default.svc',
+  }),
+  upstreamTimeoutSeconds: setting({
+    flag: 'upstream-timeout-seconds',
+    env: 'UPSTREAM_TIMEOUT_SECONDS',
+    describe: 'Timeout for one upstream request, in seconds',
+    kind: kind.integer(1, 300),
+    default: 5,
+  }),
+  saTokenPath: setting({
+    flag: 'sa-token-path',
+    env: 'SA_TOKEN_PATH',
+    describe: 'ServiceAccount token file, re-read on every upstream fetch',
+    kind: kind.text(),
+    default: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  }),
+  saCaCertPath: setting({
+    flag: 'sa-ca-cert-path',
+    env: 'SA_CA_CERT_PATH',
+    describe: 'CA bundle that signs the API server certificate; empty uses the system trust store',
+    kind: kind.text(),
+    default: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+  }),
+  kubeconfig: setting({
+    flag: 'kubeconfig',
+    env: 'KUBECONFIG',
+    describe:
+      'Use this kubeconfig (client-node auth: exec plugins, certificates, tokens) instead of the in-cluster token',
+    kind: kubeconfigFiles,
+    default: undefined,
+  }),
+  context: setting({
+    flag: 'context',
+    describe: 'kubeconfig context to use (default: current-context)',
+    kind: kind.text(),
+    default: undefined,
+  }),
+};
+
+export function resolveUpstream(argv: Argv, env: Env): SourceOptions {
+  const s = resolveSettings(upstreamSettings, argv, env);
+  return {
+    upstreamHost: s.upstreamHost,
+    timeoutMs: s.upstreamTimeoutSeconds * 1000,
+    tokenPath: s.saTokenPath,
+    caCertPath: s.saCaCertPath,
+    kubeconfig: s.kubeconfig,
+    context: s.context,
+  };
+}
