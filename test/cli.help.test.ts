@@ -1,0 +1,69 @@
+/**
+ * `--help` of each command through the built CLI: every setting of the command's tables is
+ * listed with its kind's type (numbers as [number], switches as [boolean], lists as [array],
+ * choices as [choices: …]), its variable and its default, each once. Generated from the
+ * tables, so a new setting is checked too.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CommandSettings, Setting } from '../src/core/setting-table.js';
+import { settingsOf } from '../src/core/setting-table.js';
+import { publishCommandSettings } from '../src/publish/settings.js';
+import { serveCommandSettings } from '../src/serve/settings.js';
+import { verifyCommandSettings } from '../src/verify/settings.js';
+import { runCli } from './support/cli.js';
+
+/** Each option's text in the help, wrapped lines joined: `--flag` to its description and tags. */
+function optionTexts(help: string): Map<string, string> {
+  const texts = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of help.split('\n')) {
+    if (line === 'Examples:') break;
+    // An option starts in the switch column; a description's wrapped line is indented further.
+    const start = /^(?: {2}-\w, | {6})--([\w-]+)\s/.exec(line);
+    if (start?.[1]) {
+      current = start[1];
+      texts.set(current, line.trim());
+    } else if (current && line.trim() !== '') {
+      texts.set(current, `${texts.get(current)} ${line.trim()}`);
+    } else {
+      current = undefined;
+    }
+  }
+  for (const [flag, text] of texts) texts.set(flag, text.replace(/\s+/g, ' '));
+  return texts;
+}
+
+function typeTag(declared: Setting<unknown>): string {
+  const { type, array, choices } = declared.kind.yargs;
+  if (array) return '[array]';
+  if (choices) return `[${type}] [choices: ${choices.map((value) => `"${value}"`).join(', ')}]`;
+  return `[${type}]`;
+}
+
+function count(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+describe.concurrent('--help of each command shows every setting typed', () => {
+  it.each([
+    ['serve', serveCommandSettings],
+    ['publish', publishCommandSettings],
+    ['verify', verifyCommandSettings],
+  ] as [string, CommandSettings][])('%s --help', async (command, settings) => {
+    const run = await runCli([command, '--help']);
+    expect(run.code).toBe(0);
+    const texts = optionTexts(run.stdout);
+    for (const declared of settingsOf(settings)) {
+      const text = texts.get(declared.flag) ?? '';
+      expect(text, declared.flag).toContain(typeTag(declared));
+      if (declared.env !== undefined) expect(count(text, `[env: ${declared.env}]`), declared.flag).toBe(1);
+      const shown = declared.default === undefined ? '' : declared.kind.format(declared.default);
+      if (shown !== '') expect(count(text, `[default: ${shown}]`), declared.flag).toBe(1);
+      else expect(text, declared.flag).not.toContain('[default');
+    }
+    // The kinds the brief names, spelled out once, so a table change cannot hide them.
+    const typed = [...texts.values()].join('\n');
+    expect(typed).toMatch(/\[number\]/);
+    expect(typed).toMatch(/\[boolean\] \[default: (true|false)\]/);
+  });
+});
