@@ -33,11 +33,19 @@ function optionTexts(help: string): Map<string, string> {
   return texts;
 }
 
+/** The tag --help must show for a kind, from what the kind is (not from what it declares to yargs). */
 function typeTag(declared: Setting<unknown>): string {
-  const { type, array, choices } = declared.kind.yargs;
-  if (array) return '[array]';
-  if (choices) return `[${type}] [choices: ${choices.map((value) => `"${value}"`).join(', ')}]`;
-  return `[${type}]`;
+  const { label } = declared.kind;
+  if (label.startsWith('integer ')) return '[number]';
+  if (label === 'boolean') return '[boolean]';
+  if (label.startsWith('list of ')) return '[array]';
+  const choices = /^one of (.+)$/.exec(label)?.[1];
+  if (choices)
+    return `[string] [choices: ${choices
+      .split(', ')
+      .map((value) => `"${value}"`)
+      .join(', ')}]`;
+  return '[string]';
 }
 
 function count(text: string, part: string): number {
