@@ -5,7 +5,7 @@
 import type { NormalizeOptions } from './documents.js';
 import { type JwksUriPolicy, parseJwksUriPolicy } from './jwks-uri.js';
 import * as kind from './setting-kinds.js';
-import { type Argv, type Env, resolveSettings, setting } from './setting-table.js';
+import { type Env, type GivenFlags, resolveSettings, setting } from './setting-table.js';
 
 const jwksUriPolicy = kind.parsed<JwksUriPolicy>(
   'keep, auto or an https URL',
@@ -31,7 +31,7 @@ export const renderingSettings = {
   }),
 };
 
-export function resolveRendering(argv: Argv, env: Env): NormalizeOptions {
+export function resolveRendering(argv: GivenFlags, env: Env): NormalizeOptions {
   const s = resolveSettings(renderingSettings, argv, env);
   return { pretty: s.prettyPrintJson, jwksUri: s.jwksUri };
 }

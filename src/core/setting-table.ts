@@ -41,12 +41,12 @@ export type SettingValue<S> =
 export type ResolvedSettings<S extends SettingsTable> = { -readonly [K in keyof S]: SettingValue<S[K]> };
 
 /** The command line as yargs (or serve's fast path) hands it over: flag name to value. */
-export type Argv = Readonly<Record<string, unknown>>;
+export type GivenFlags = Readonly<Record<string, unknown>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolveSetting<T, D extends T | undefined>(
   declared: Setting<T, D>,
-  argv: Argv,
+  argv: GivenFlags,
   env: Env,
 ): T | D {
   const given = argv[declared.flag];
@@ -58,7 +58,7 @@ export function resolveSetting<T, D extends T | undefined>(
 
 export function resolveSettings<S extends SettingsTable>(
   table: S,
-  argv: Argv,
+  argv: GivenFlags,
   env: Env,
 ): ResolvedSettings<S> {
   const values: Record<string, unknown> = {};

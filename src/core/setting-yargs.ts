@@ -14,7 +14,7 @@
  * - A switch is a yargs boolean; `--flag=VALUE` reaches yargs normalized (setting-args.ts).
  */
 import type { Argv, Options } from 'yargs';
-import type { CommandSettings, Argv as GivenFlags, SettingsTable } from './setting-table.js';
+import type { CommandSettings, GivenFlags, SettingsTable } from './setting-table.js';
 
 export function yargsOptions(table: SettingsTable, group?: string): Record<string, Options> {
   const options: Record<string, Options> = {};

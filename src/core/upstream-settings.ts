@@ -5,7 +5,7 @@
  */
 import { delimiter } from 'node:path';
 import * as kind from './setting-kinds.js';
-import { type Argv, type Env, resolveSettings, setting } from './setting-table.js';
+import { type Env, type GivenFlags, resolveSettings, setting } from './setting-table.js';
 import type { SourceOptions } from './source.js';
 
 const onePath = kind.path();
@@ -68,7 +68,7 @@ export const upstreamSettings = {
   }),
 };
 
-export function resolveUpstream(argv: Argv, env: Env): SourceOptions {
+export function resolveUpstream(argv: GivenFlags, env: Env): SourceOptions {
   const s = resolveSettings(upstreamSettings, argv, env);
   return {
     upstreamHost: s.upstreamHost,

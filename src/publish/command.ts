@@ -1,6 +1,6 @@
 /** yargs wiring for `publish`; the implementation, and any cloud SDK, is loaded only when the command runs. */
 import type { Argv } from 'yargs';
-import type { Argv as GivenFlags } from '../core/setting-table.js';
+import type { GivenFlags } from '../core/setting-table.js';
 import { declareSettings } from '../core/setting-yargs.js';
 import { publishCommandSettings } from './settings.js';
 

@@ -5,7 +5,7 @@
 import type { NormalizeOptions } from '../core/documents.js';
 import { GatewayError } from '../core/errors.js';
 import { resolveRendering } from '../core/rendering-settings.js';
-import { type Argv, type Env, resolveSettings } from '../core/setting-table.js';
+import { type Env, type GivenFlags, resolveSettings } from '../core/setting-table.js';
 import type { SourceOptions } from '../core/source.js';
 import { resolveUpstream } from '../core/upstream-settings.js';
 import type { Destination } from '../stores/destination.js';
@@ -33,7 +33,7 @@ export interface PublishConfig {
   store: StoreOptions;
 }
 
-export function resolvePublishConfig(argv: Argv, env: Env): PublishConfig {
+export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig {
   const s = resolveSettings(publishSettings, argv, env);
   if (s.dest === undefined || s.dest.length === 0) {
     throw new GatewayError('CONFIG_INVALID', 'no destination: give --dest (or PUBLISH_DEST)');

@@ -1,6 +1,6 @@
 /** yargs wiring for `serve`; the implementation is loaded only when the command runs. */
 import type { Argv } from 'yargs';
-import type { Argv as GivenFlags } from '../core/setting-table.js';
+import type { GivenFlags } from '../core/setting-table.js';
 import { declareSettings } from '../core/setting-yargs.js';
 import { serveCommandSettings } from './settings.js';
 

@@ -1,7 +1,7 @@
 /** serve's settings resolved into the configuration the server runs on. */
 import type { NormalizeOptions } from '../core/documents.js';
 import { resolveRendering } from '../core/rendering-settings.js';
-import { type Argv, type Env, resolveSettings } from '../core/setting-table.js';
+import { type Env, type GivenFlags, resolveSettings } from '../core/setting-table.js';
 import type { SourceOptions } from '../core/source.js';
 import { resolveUpstream } from '../core/upstream-settings.js';
 import { serveSettings } from './settings.js';
@@ -18,7 +18,7 @@ export interface ServeConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-export function resolveServeConfig(argv: Argv, env: Env): ServeConfig {
+export function resolveServeConfig(argv: GivenFlags, env: Env): ServeConfig {
   const s = resolveSettings(serveSettings, argv, env);
   return {
     source: resolveUpstream(argv, env),

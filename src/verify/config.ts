@@ -8,7 +8,7 @@ import type { TokenSpec } from '../checks/token.js';
 import { GatewayError } from '../core/errors.js';
 import { readExtraCa } from '../core/public-get.js';
 import { resolveRendering } from '../core/rendering-settings.js';
-import { type Argv, type Env, resolveSettings } from '../core/setting-table.js';
+import { type Env, type GivenFlags, resolveSettings } from '../core/setting-table.js';
 import { resolveUpstream } from '../core/upstream-settings.js';
 import { verifySettings } from './settings.js';
 
@@ -17,7 +17,7 @@ export interface VerifyConfig {
   output: 'text' | 'json';
 }
 
-export async function resolveVerifyConfig(argv: Argv, env: Env): Promise<VerifyConfig> {
+export async function resolveVerifyConfig(argv: GivenFlags, env: Env): Promise<VerifyConfig> {
   const s = resolveSettings(verifySettings, argv, env);
   if (s.issuer === undefined) throw new GatewayError('CONFIG_INVALID', 'missing --issuer');
   if (s.token !== undefined && s.tokenRequest !== undefined) {
