@@ -19,6 +19,30 @@ describe('parseDestination', () => {
     ['s3://bucket/a/b/', { kind: 's3', bucket: 'bucket', prefix: 'a/b', description: 's3://bucket/a/b' }],
     ['s3://my.bucket', { kind: 's3', bucket: 'my.bucket', prefix: '', description: 's3://my.bucket' }],
     ['gs://bucket_1/x', { kind: 'gcs', bucket: 'bucket_1', prefix: 'x', description: 'gs://bucket_1/x' }],
+    [
+      'az://account1/oidc/cluster-1/',
+      {
+        kind: 'azure',
+        account: 'account1',
+        container: 'oidc',
+        prefix: 'cluster-1',
+        description: 'az://account1/oidc/cluster-1',
+      },
+    ],
+    [
+      'az://acc/$web',
+      { kind: 'azure', account: 'acc', container: '$web', prefix: '', description: 'az://acc/$web' },
+    ],
+    [
+      'az://devstoreaccount1/a-b/x/y',
+      {
+        kind: 'azure',
+        account: 'devstoreaccount1',
+        container: 'a-b',
+        prefix: 'x/y',
+        description: 'az://devstoreaccount1/a-b/x/y',
+      },
+    ],
     ['file:///srv/oidc', { kind: 'folder', path: '/srv/oidc', description: '/srv/oidc' }],
     ['/srv/oidc/', { kind: 'folder', path: '/srv/oidc', description: '/srv/oidc' }],
   ])('%s', (raw, expected) => {
@@ -30,7 +54,23 @@ describe('parseDestination', () => {
   });
 
   it.each([
-    ['ftp://host/x', 'is not s3://bucket/prefix, gs://bucket/prefix, a folder path or a file:// URL'],
+    [
+      'ftp://host/x',
+      'is not s3://bucket/prefix, gs://bucket/prefix, az://account/container/prefix, a folder path or a file:// URL',
+    ],
+    ['az://Account/c/x', 'invalid storage account name "Account" (3-24 lowercase letters and digits)'],
+    ['az://ab/cont/x', 'invalid storage account name "ab"'],
+    ['az://account', 'names no container: az://account/container/prefix'],
+    ['az://account/', 'names no container'],
+    ['az://account/a--b/x', 'invalid container name "a--b"'],
+    ['az://account/-ab/x', 'invalid container name "-ab"'],
+    ['az://account/ab-/x', 'invalid container name "ab-"'],
+    ['az://account/ab/x', 'invalid container name "ab"'],
+    [`az://account/${'c'.repeat(64)}`, 'invalid container name'],
+    ['az://account/$root/x', 'invalid container name "$root"'],
+    ['az://account/$logs/x', 'invalid container name "$logs"'],
+    ['az://account/c0n/a/../b', 'empty, "." or ".." segment'],
+    ['az://account/c0n/x#y', 'no query or fragment'],
     ['https://bucket.s3.amazonaws.com/x', 'is not s3://bucket/prefix'],
     ['s3://', 'invalid bucket name ""'],
     ['s3://Bucket/x', 'invalid bucket name "Bucket"'],
