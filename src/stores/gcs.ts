@@ -4,8 +4,9 @@
  * Credentials (GKE Workload Identity in a cluster); STORAGE_EMULATOR_HOST points the
  * client at an emulator.
  */
-import { type ApiError, type File, Storage } from '@google-cloud/storage';
+import { type ApiError, Storage } from '@google-cloud/storage';
 import { GatewayError } from '../core/errors.js';
+import { readAtMost } from './bounded-read.js';
 import {
   accessDenied,
   noBucket,
@@ -67,7 +68,9 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     },
     async get(key: string): Promise<Buffer | undefined> {
       try {
-        return await readAtMost(bucket.file(joinKey(prefix, key)), MAX_STORED_OBJECT_BYTES, locate(key));
+        // Streamed rather than one range request, so the library still checks the whole body's hash.
+        const stream = bucket.file(joinKey(prefix, key)).createReadStream();
+        return await readAtMost(stream, MAX_STORED_OBJECT_BYTES, locate(key));
       } catch (error) {
         if (error instanceof GatewayError) throw error;
         if ((error as ApiError).code === 404) return undefined;
@@ -92,28 +95,6 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     },
     close(): void {},
   };
-}
-
-/**
- * The object's bytes, refused past `limit` as soon as more arrive: what is read back (the
- * state, the published JWKS) is untrusted and may be of any size. Streamed rather than one
- * range request, so the library still checks the whole body's hash.
- */
-async function readAtMost(file: File, limit: number, location: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of file.createReadStream()) {
-    size += (chunk as Buffer).length;
-    // Leaving the loop destroys the stream: nothing more is downloaded.
-    if (size > limit) {
-      throw new GatewayError(
-        'STORE_READ_FAILED',
-        `${location}: more than the ${limit} bytes a stored document may have`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** One line naming the object, the GCS error, and what usually fixes it. */

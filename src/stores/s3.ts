@@ -13,6 +13,7 @@ import {
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { GatewayError } from '../core/errors.js';
+import { tooLarge } from './bounded-read.js';
 import {
   accessDenied,
   noBucket,
@@ -104,10 +105,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         );
         if ((object.ContentLength ?? 0) > MAX_STORED_OBJECT_BYTES) {
           (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
-          throw new GatewayError(
-            'STORE_READ_FAILED',
-            `${locate(key)}: ${object.ContentLength} bytes, more than the ${MAX_STORED_OBJECT_BYTES} a stored document may have`,
-          );
+          throw tooLarge(locate(key), MAX_STORED_OBJECT_BYTES, object.ContentLength);
         }
         return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
       } catch (error) {
