@@ -46,16 +46,25 @@ export function accessDenied(failure: SdkFailure, hint: string): GatewayError {
   return new GatewayError('STORE_ACCESS_DENIED', `${failure.location}: access denied (${reply}); ${hint}`);
 }
 
-/** --public-read cannot work on this bucket: `why`, and what to do `instead`. */
-export function publicReadRefused(call: StoreCall, why: string, instead: string): GatewayError {
+/** --public-read cannot work on this bucket (or container): `why`, and what to do `instead`. */
+export function publicReadRefused(
+  call: StoreCall,
+  why: string,
+  instead: string,
+  what = 'bucket',
+): GatewayError {
   return new GatewayError(
     'STORE_ACCESS_DENIED',
-    `${call.location}: the bucket refuses --public-read (${why}); drop --public-read and ${instead}`,
+    `${call.location}: the ${what} refuses --public-read (${why}); drop --public-read and ${instead}`,
   );
 }
 
-export function noBucket(call: StoreCall, what = 'bucket'): GatewayError {
-  return new GatewayError(failedCode(call.action), `${call.location}: the ${what} does not exist`);
+/** The bucket (or container) is not there; `hint` says how it comes to be. */
+export function noBucket(call: StoreCall, what = 'bucket', hint?: string): GatewayError {
+  return new GatewayError(
+    failedCode(call.action),
+    `${call.location}: the ${what} does not exist${hint ? `; ${hint}` : ''}`,
+  );
 }
 
 /** Anything else: the reply as the SDK gave it, on one line. */

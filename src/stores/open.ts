@@ -14,6 +14,8 @@ export interface StoreOptions {
   s3Endpoint?: string | undefined;
   s3ForcePathStyle?: boolean;
   s3Region?: string | undefined;
+  /** The Azure Blob endpoint instead of https://<account>.blob.core.windows.net (--azure-endpoint). */
+  azureEndpoint?: string | undefined;
 }
 
 export async function openStore(destination: Destination, options: StoreOptions): Promise<ObjectStore> {
@@ -42,6 +44,18 @@ async function openBackend(destination: Destination, options: StoreOptions): Pro
       return createGcsStore({
         bucket: destination.bucket,
         prefix: destination.prefix,
+        timeoutMs: options.timeoutMs,
+      });
+    }
+    case 'azure': {
+      const { createAzureStore } = await import('./azure.js');
+      return createAzureStore({
+        account: destination.account,
+        container: destination.container,
+        prefix: destination.prefix,
+        endpoint: options.azureEndpoint,
+        // A credential, read where the SDKs read theirs: from the environment, never a flag.
+        connectionString: process.env.AZURE_STORAGE_CONNECTION_STRING || undefined,
         timeoutMs: options.timeoutMs,
       });
     }
