@@ -1,6 +1,6 @@
 /**
- * Helpers for the publish tests only: a fault-injecting HTTP proxy in front of the S3 or
- * GCS test server (they accept every write, a real bucket does not), credentials files for
+ * Helpers for the publish tests only: a fault-injecting HTTP proxy in front of the S3, GCS
+ * or Azure test server (they accept every write, a real bucket does not), credentials files for
  * the API-server stand-in readable by any user, a loader hook that records which heavy
  * packages a child process imports, and an output sink for in-process runs.
  */
@@ -14,6 +14,8 @@ export interface Refusal {
   status: number;
   contentType: string;
   body: string;
+  /** More response headers (Azure's x-ms-error-code, which is all a HEAD gets). */
+  headers?: Record<string, string>;
 }
 
 export interface ProxiedRequest {
@@ -33,6 +35,8 @@ export interface FaultProxy {
   url: string;
   /** Requests that reached the proxy, in order, as "METHOD /path". */
   requests: string[];
+  /** Stalled requests whose client gave up and closed the connection, as "METHOD /path". */
+  abandoned: string[];
   refuse(rule: FaultRule | undefined): void;
   close(): Promise<void>;
 }
@@ -42,7 +46,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   let rule: Parameters<FaultProxy['refuse']>[0];
   const requests: string[] = [];
+  const abandoned: string[] = [];
   const sockets = new Set<Socket>();
+  let closing = false;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     requests.push(`${req.method} ${path}`);
@@ -50,13 +56,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (refusal === STALL) {
       // The socket stays open until the client gives up or the proxy closes.
       req.resume();
+      req.socket.once('close', () => {
+        if (!closing) abandoned.push(`${req.method} ${path}`);
+      });
       return;
     }
     if (refusal) {
       // Read the body first, as a real server does, so the client sees the answer rather than a reset.
       req.resume();
       req.on('end', () => {
-        res.writeHead(refusal.status, { 'content-type': refusal.contentType, connection: 'close' });
+        res.writeHead(refusal.status, {
+          ...refusal.headers,
+          'content-type': refusal.contentType,
+          connection: 'close',
+        });
         res.end(refusal.body);
       });
       return;
@@ -91,10 +104,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    abandoned,
     refuse(next) {
       rule = next;
     },
     close: async () => {
+      closing = true;
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
@@ -135,6 +150,23 @@ export const GCS_UNIFORM_ACCESS = gcsError(
   400,
   'Cannot insert legacy ACL for an object when uniform bucket-level access is enabled. Read more at https://cloud.google.com/storage/docs/uniform-bucket-level-access',
   'invalid',
+);
+
+/** Azure Blob Storage's answer with error `code` (in the body and, as a HEAD needs, the header). */
+export function azureRefusal(status: number, code: string, message: string): Refusal {
+  return {
+    status,
+    contentType: 'application/xml',
+    headers: { 'x-ms-error-code': code },
+    body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:00000000-0000-0000-0000-000000000000\nTime:2026-03-01T12:00:00.0000000Z</Message></Error>`,
+  };
+}
+
+/** Azure's answer to an identity without a data role (Storage Blob Data Contributor) on the container. */
+export const AZURE_PERMISSION_MISMATCH = azureRefusal(
+  403,
+  'AuthorizationPermissionMismatch',
+  'This request is not authorized to perform this operation using this permission.',
 );
 
 export interface StandInCredentials {

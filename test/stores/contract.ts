@@ -1,7 +1,7 @@
 /**
  * The one contract every object store keeps, run against each backend the same way (as
- * unstorage tests its drivers): the memory store, a folder, S3 (s3rver) and GCS (the
- * firebase-tools emulator). A backend file gives a StoreBackend and calls
+ * unstorage tests its drivers): the memory store, a folder, S3 (s3rver), GCS (the
+ * firebase-tools emulator) and Azure Blob Storage (Azurite). A backend file gives a StoreBackend and calls
  * describeStoreContract; adding a store is one such file.
  *
  * Two parts: the store itself (bytes and headers round-trip and land in the backend as
@@ -76,6 +76,11 @@ export interface StoreSite {
    * takes no ACLs; absent where there are no ACLs (a folder).
    */
   refusePublicRead?(key: string): ExpectedRefusal;
+  /**
+   * Where the store has no per-object ACL at all (Azure Blob Storage: anonymous read is set
+   * on the container), what every --public-read write fails with, before any request.
+   */
+  publicReadAlwaysRefused?: ExpectedRefusal;
   /** From now on a write of `key` is never answered; absent where nothing can stall on demand. */
   stall?(key: string): void;
   /** Undoes the refusals and stall(): the backend answers as before, holding what it held. */
@@ -175,6 +180,19 @@ export function describeStoreContract(backend: StoreBackend): void {
     it('records --public-read, and head() reports it, where the store keeps headers', async () => {
       const { site, store } = await fresh();
       const body = Buffer.from('{"public":true}');
+      const refused = site.publicReadAlwaysRefused;
+      if (refused) {
+        // No ACL to set: refused with advice, and not one request made.
+        await site.mark();
+        const error = (await store
+          .put(DISCOVERY_KEY, body, putOptions(body, { publicRead: true }))
+          .catch((caught) => caught)) as Error & { code?: string };
+        expect(error.code).toBe(refused.code);
+        expect(error.message).toMatch(refused.line);
+        expect(site.calls() ?? []).toEqual([]);
+        expect(await site.readBack(DISCOVERY_KEY)).toBeUndefined();
+        return;
+      }
       await store.put(DISCOVERY_KEY, body, putOptions(body, { publicRead: true }));
       const head = await store.head(DISCOVERY_KEY);
       if (site.recordsHeaders) {
@@ -206,7 +224,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       const { site, store } = await fresh();
       const long = Buffer.from(`{"keys":["${'x'.repeat(4000)}"]}`);
       const short = Buffer.from('{"keys":[]}');
-      await store.put(JWKS_KEY, long, putOptions(long, { publicRead: true, cacheControl: 'no-cache' }));
+      const publicRead = site.publicReadAlwaysRefused === undefined;
+      await store.put(JWKS_KEY, long, putOptions(long, { publicRead, cacheControl: 'no-cache' }));
       await store.put(JWKS_KEY, short, putOptions(short));
       expect((await store.get(JWKS_KEY))?.equals(short)).toBe(true);
       expect((await site.readBack(JWKS_KEY))?.body.equals(short)).toBe(true);
@@ -445,6 +464,13 @@ export function describeStoreContract(backend: StoreBackend): void {
       await publishFirst(site);
       await site.mark();
       const on = await sync(site, keys, { publicRead: true });
+      if (site.publicReadAlwaysRefused) {
+        // Nothing to record where no write may ask for it: every such run fails, writing nothing.
+        expect(on.result.error?.code).toBe(site.publicReadAlwaysRefused.code);
+        expect(statuses(on.result)).toEqual(['jwks:failed', 'discovery:skipped', 'state:unchanged']);
+        expect(await site.writes()).toEqual([]);
+        return;
+      }
       await site.mark();
       const again = await sync(site, keys, { publicRead: true });
       if (site.recordsHeaders) {
