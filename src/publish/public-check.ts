@@ -46,15 +46,8 @@ export async function checkPublicUrl(
       const { status, body } = fetched;
       const contentType = String(fetched.headers['content-type'] ?? '');
       if (status !== 200) {
-        const hint =
-          status >= 300 && status < 400
-            ? ' (a redirect: relying parties do not follow it)'
-            : status === 403
-              ? ' (is the object publicly readable?)'
-              : status === 404
-                ? ' (wrong base URL or prefix?)'
-                : '';
-        return { url, kind, ok: false, status, problem: `HTTP ${status}${hint}` };
+        const problem = `HTTP ${status}${hintFor(status, fetched.headers['x-ms-error-code'])}`;
+        return { url, kind, ok: false, status, problem };
       }
       if (!accept.some((bytes) => bytes.equals(body))) {
         return {
@@ -72,4 +65,18 @@ export async function checkPublicUrl(
       return { url, kind, ok: true, status, contentType, ...(problem ? { problem } : {}) };
     }),
   );
+}
+
+/** What a failed status usually means, for the one line; `azureCode` is Azure's x-ms-error-code. */
+function hintFor(status: number, azureCode: string | string[] | undefined): string {
+  if (status >= 300 && status < 400) return ' (a redirect: relying parties do not follow it)';
+  if (status === 403) return ' (is the object publicly readable?)';
+  if (status === 404) return ' (wrong base URL or prefix?)';
+  if (status === 409 && azureCode === 'PublicAccessNotPermitted') {
+    return (
+      ' (PublicAccessNotPermitted: the Azure storage account allows no anonymous access; allow blob ' +
+      'anonymous access on it and on the container, or publish to $web and check the static website URL)'
+    );
+  }
+  return '';
 }
