@@ -8,8 +8,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { type BlobServiceClient as AzureBlobService, BlobServiceClient } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './azurite.js';
 import { type GcsEmulator, startGcsEmulator } from './gcs-emulator.js';
 import { createTestTls, type S3TestServer, startS3Server, type TestTls } from './s3-server.js';
 
@@ -428,5 +430,73 @@ describe('GCS emulator harness: restart', () => {
       await gcs.stop();
       await expect(rawRequest(gcs.objectUrl('r', 'x.json'))).rejects.toThrow(/ECONNREFUSED/);
     }
+  });
+});
+
+describe('Azurite harness (Blob service, child process, in memory)', () => {
+  let azurite: Azurite;
+  let service: AzureBlobService;
+  let containers = 0;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    service = BlobServiceClient.fromConnectionString(azurite.connectionString());
+  });
+  afterAll(() => azurite?.stop());
+
+  /** A container of this test's own, with the document in it. */
+  async function containerWithDoc(access?: 'blob') {
+    const container = service.getContainerClient(`harness-${++containers}`);
+    await container.create(access ? { access } : {});
+    await container.getBlockBlobClient(DOC_KEY).upload(DOC, DOC.length, {
+      blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'public, max-age=300' },
+      metadata: { sha256: SHA },
+    });
+    return container;
+  }
+
+  it('listens on 127.0.0.1, path-style, and takes the current SDK (API version check skipped)', () => {
+    expect(azurite.endpoint).toBe(`http://127.0.0.1:${azurite.port}/${AZURITE_ACCOUNT}`);
+    expect(service.accountName).toBe(AZURITE_ACCOUNT);
+    expect(azurite.connectionString('http://127.0.0.1:1/x')).toContain(';BlobEndpoint=http://127.0.0.1:1/x;');
+  });
+
+  it('Put Blob then Get Blob Properties and Get Blob round-trip bytes, headers and metadata', async () => {
+    const blob = (await containerWithDoc()).getBlockBlobClient(DOC_KEY);
+    const properties = await blob.getProperties();
+    expect(properties.contentType).toBe('application/json');
+    expect(properties.cacheControl).toBe('public, max-age=300');
+    expect(properties.metadata).toEqual({ sha256: SHA });
+    expect(properties.contentLength).toBe(DOC.length);
+    expect((await blob.downloadToBuffer()).equals(DOC)).toBe(true);
+  });
+
+  it('a missing blob or container: 404 with x-ms-error-code, the only code a HEAD gets', async () => {
+    const container = await containerWithDoc();
+    const missing = [
+      [container.getBlockBlobClient('no/such/blob'), 'BlobNotFound'],
+      [service.getContainerClient('absent').getBlockBlobClient(DOC_KEY), 'ContainerNotFound'],
+    ] as const;
+    for (const [blob, code] of missing) {
+      // A HEAD has no body: the SDK's error has no code of its own, only the header's.
+      const error = await blob.getProperties().catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ statusCode: 404, details: { errorCode: code } });
+      expect((error as { code?: string }).code).toBeUndefined();
+      // Get Blob has a body, and its code too.
+      await expect(blob.download()).rejects.toMatchObject({ statusCode: 404, code });
+    }
+  });
+
+  it('anonymous reads: refused on a private container, served with the stored headers on a public one', async () => {
+    const [closed, open] = await Promise.all([containerWithDoc(), containerWithDoc('blob')]);
+    const refused = await rawRequest(closed.getBlockBlobClient(DOC_KEY).url);
+    expect(refused.status).toBe(403);
+    expect(refused.headers['x-ms-error-code']).toBe('AuthorizationFailure');
+    const served = await rawRequest(open.getBlockBlobClient(DOC_KEY).url);
+    expect(served.status).toBe(200);
+    expect(served.body).toBe(DOC.toString());
+    expect(served.headers['content-type']).toBe('application/json');
+    expect(served.headers['cache-control']).toBe('public, max-age=300');
+    expect(served.headers['x-ms-meta-sha256']).toBe(SHA);
   });
 });
