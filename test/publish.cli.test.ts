@@ -1,28 +1,34 @@
 /**
  * publish end to end: the built CLI (dist/cli.js) as a child process, reading the HTTPS
  * kube-apiserver stand-in with a bearer token and the test CA, writing to s3rver, the GCS
- * emulator and folders. Only what a process shows is here: exit codes, what it prints,
+ * emulator, Azurite and folders. Only what a process shows is here: exit codes, what it prints,
  * flags and environment, which modules it loads, a run as another user, and one S3 round
- * trip (two processes and serve) as the smoke test of it all. What every store does alike is
+ * trip (two processes and serve) and one Azure round trip (two processes and the public
+ * check) as the smoke tests of it all. What every store does alike is
  * in the store contract suite (test/stores), a whole run in-process in test/publish.test.ts.
  * A test that needs something published first publishes it in-process, not with a process.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import { runPublish } from '../src/publish/run.js';
 import {
   captureIo,
+  type FaultProxy,
   type StandInCredentials,
+  startFaultProxy,
   writeImportRecorder,
   writeStandInCredentials,
 } from './publish.support.js';
 import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
+import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './support/azurite.js';
 import { CLI_PATH, cleanEnv, runCli, startServe } from './support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from './support/gcs-emulator.js';
 import {
@@ -34,27 +40,40 @@ import {
 } from './support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
+const EXAMPLE_KEY = new URL('../examples/service-account.pub', import.meta.url).pathname;
 
 let api: ApiServerStandIn;
 let creds: StandInCredentials;
 let s3: S3TestServer;
 let gcs: GcsEmulator;
+let azurite: Azurite;
+/** In front of Azurite, to count what the CLI asks of it. */
+let azureProxy: FaultProxy;
 let dir: string;
 
 beforeAll(async () => {
   const token = randomToken();
-  [api, s3, gcs, dir] = await Promise.all([
+  [api, s3, gcs, azurite, dir] = await Promise.all([
     startApiServer({ tokens: [token], issuer: ISSUER, jwksUri: `${ISSUER}/openid/v1/jwks` }),
     startS3Server(),
     startGcsEmulator(),
+    startAzurite(),
     mkdtemp(join(tmpdir(), 'kog-publish-cli-')),
+  ]);
+  azureProxy = await startFaultProxy(`http://127.0.0.1:${azurite.port}`);
+  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString());
+  // $web as the static website has it, and a container any anonymous client may read from.
+  await Promise.all([
+    blobs.getContainerClient('$web').create(),
+    blobs.getContainerClient('public').create({ access: 'blob' }),
   ]);
   await chmod(dir, 0o755);
   creds = await writeStandInCredentials(token, api.caCertPem);
 });
 
 afterAll(async () => {
-  await Promise.all([api?.close(), s3?.close(), gcs?.stop()]);
+  await Promise.all([api?.close(), s3?.close(), gcs?.stop(), azureProxy?.close()]);
+  await azurite?.stop();
   await Promise.all([
     rm(dir, { recursive: true, force: true }),
     rm(creds?.dir ?? '', { recursive: true, force: true }),
@@ -79,6 +98,10 @@ const S3_ENV = {
   AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
   AWS_REGION: S3_REGION,
 };
+/** Azurite's account through the counting proxy, as a pod would be given its connection string. */
+const azureEnv = () => ({
+  AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString(`${azureProxy.url}/${AZURITE_ACCOUNT}`),
+});
 
 /** Publishes from the stand-in to a folder in this process: what a test needs there before its own run. */
 async function publishedTo(out: string): Promise<void> {
@@ -158,29 +181,103 @@ describe('publish through the built CLI', () => {
     }
   });
 
-  it('loads only the SDK a destination needs (none for a folder), never the memory store; GCS from STORAGE_EMULATOR_HOST, --output json', async () => {
-    const run = async (dest: string, env: Record<string, string>, extra: string[] = []) => {
+  it('Azure: creates the blobs with AZURE_STORAGE_CONNECTION_STRING, the public container serves them, a second process writes nothing', async () => {
+    const publicBase = `${azurite.endpoint}/public/e2e`;
+    const args = [
+      'publish',
+      '--dest',
+      `az://${AZURITE_ACCOUNT}/public/e2e`,
+      '--check-public-url',
+      publicBase,
+      ...upstream(),
+    ];
+    const since = azureProxy.requests.length;
+    const first = await runCli(args, { env: azureEnv() });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(lines(first.stdout).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      `created az://${AZURITE_ACCOUNT}/public/e2e/openid/v1/jwks`,
+      `created az://${AZURITE_ACCOUNT}/public/e2e/.well-known/openid-configuration`,
+      `created az://${AZURITE_ACCOUNT}/public/e2e/.kube-oidc-gateway/state.json`,
+      `public ${publicBase}/.well-known/openid-configuration`,
+      `public ${publicBase}/openid/v1/jwks`,
+    ]);
+    const base = `/${AZURITE_ACCOUNT}/public/e2e`;
+    expect(azureProxy.requests.slice(since).filter((r) => r.startsWith('PUT '))).toEqual([
+      `PUT ${base}/openid/v1/jwks`,
+      `PUT ${base}/.well-known/openid-configuration`,
+      `PUT ${base}/.kube-oidc-gateway/state.json`,
+    ]);
+
+    const again = azureProxy.requests.length;
+    const second = await runCli(args, { env: azureEnv() });
+    expect(second.code).toBe(0);
+    expect(
+      lines(second.stdout)
+        .slice(0, 3)
+        .every((line) => line.startsWith('unchanged ')),
+    ).toBe(true);
+    expect(
+      azureProxy.requests
+        .slice(again)
+        .map((r) => r.split(' ')[0])
+        .sort(),
+    ).toEqual(['GET', 'GET', 'HEAD', 'HEAD']);
+
+    // What the public reads: the served bytes' hash is the sha256 metadata, with the headers set.
+    const published = await anonymousGet(`${publicBase}/openid/v1/jwks`);
+    expect(published.status).toBe(200);
+    expect(published.headers['content-type']).toBe('application/json');
+    expect(published.headers['cache-control']).toBe('public, max-age=300');
+    expect(published.headers['x-ms-meta-sha256']).toBe(
+      `"${createHash('sha256').update(published.body).digest('hex')}"`,
+    );
+  });
+
+  it('loads only the SDK a destination needs (none for a folder), never the memory store; GCS from STORAGE_EMULATOR_HOST, --output json; Azure with a connection string without @azure/identity, without one with it', async () => {
+    const recorded = async (dest: string, env: Record<string, string>, extra: string[] = []) => {
       const recorder = await writeImportRecorder(await mkdtemp(join(dir, 'imports-')));
       const result = await runCli(['publish', '--dest', dest, ...s3Flags(), ...upstream(), ...extra], {
         env: { ...env, NODE_OPTIONS: recorder.importFlag },
       });
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
       return { result, imports: lines(await readFile(recorder.logPath, 'utf8')) };
     };
-    const [folder, viaS3, viaGcs] = await Promise.all([
+    const run = async (dest: string, env: Record<string, string>, extra: string[] = []) => {
+      const done = await recorded(dest, env, extra);
+      expect(done.result.stderr).toBe('');
+      expect(done.result.code).toBe(0);
+      return done;
+    };
+    const dest = `az://${AZURITE_ACCOUNT}/$web/no-credentials`;
+    const [folder, viaS3, viaGcs, viaAzure, viaIdentity] = await Promise.all([
       run(join(dir, 'no-sdk'), {}),
       run('s3://test-bucket/sdk', S3_ENV),
       run('gs://oidc-e2e/cluster-1', { STORAGE_EMULATOR_HOST: gcs.host }, ['--output', 'json']),
+      run(`az://${AZURITE_ACCOUNT}/$web/sdk`, azureEnv()),
+      // No connection string: the identity chain, held to one credential that needs no network
+      // here (the default chain would probe the managed identity endpoint), and finds none.
+      recorded(dest, { AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential' }),
     ]);
 
     expect(folder.imports).toEqual([]);
     // The recorder works: it sees each SDK where it is used...
     expect(viaS3.imports).toContain('@aws-sdk/client-s3');
     expect(viaGcs.imports).toContain('@google-cloud/storage');
-    // ...and never the other one, nor the Kubernetes client (no --kubeconfig here), nor the memory store.
-    expect(viaS3.imports.filter((name) => /google|kubernetes|memory/.test(name))).toEqual([]);
-    expect(viaGcs.imports.filter((name) => /aws|smithy|kubernetes|memory/.test(name))).toEqual([]);
+    expect(viaAzure.imports).toContain('@azure/storage-blob');
+    expect(viaIdentity.imports).toContain('@azure/storage-blob');
+    expect(viaIdentity.imports).toContain('@azure/identity');
+    // ...and never another one, nor the Kubernetes client (no --kubeconfig here), nor the memory store;
+    // nor @azure/identity when a connection string is the credential.
+    expect(viaS3.imports.filter((name) => /google|azure|kubernetes|memory/.test(name))).toEqual([]);
+    expect(viaGcs.imports.filter((name) => /aws|smithy|azure|kubernetes|memory/.test(name))).toEqual([]);
+    expect(
+      viaAzure.imports.filter((name) => /aws|smithy|google|kubernetes|memory|identity/.test(name)),
+    ).toEqual([]);
+    expect(viaIdentity.result.code).toBe(1);
+    expect(viaIdentity.result.stderr).toBe(
+      `error: STORE_ACCESS_DENIED: ${dest}/.kube-oidc-gateway/state.json: no Azure credentials found (AZURE_STORAGE_CONNECTION_STRING; workload identity: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID; a managed identity; az login)\n`,
+    );
+
     // It would see the memory store if anything loaded it.
     const probe = await writeImportRecorder(await mkdtemp(join(dir, 'imports-')));
     const memoryUrl = new URL('../dist/stores/memory.js', import.meta.url).href;
@@ -341,6 +438,20 @@ describe.concurrent('publish through the built CLI, no cluster needed', () => {
     const jwks = JSON.parse(await readFile(join(out, 'openid/v1/jwks'), 'utf8'));
     expect(Object.keys(jwks.keys[0])).toEqual(['use', 'kty', 'kid', 'alg', 'n', 'e']);
     expect(jwks.keys[0].n).toBe(pair.publicKey.export({ format: 'jwk' }).n);
+  });
+
+  it('Azure without a connection string: an invalid AZURE_TOKEN_CREDENTIALS is a usage error naming it, exit 2', async () => {
+    const dest = `az://${AZURITE_ACCOUNT}/$web/x`;
+    const result = await runCli(['publish', '--from-keys', EXAMPLE_KEY, '--issuer', ISSUER, '--dest', dest], {
+      env: { AZURE_TOKEN_CREDENTIALS: 'AnyCredential' },
+    });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(
+      result.stderr.startsWith(
+        `error: CONFIG_INVALID: ${dest}: Invalid value for AZURE_TOKEN_CREDENTIALS = AnyCredential. Valid values are`,
+      ),
+    ).toBe(true);
   });
 
   it.each([

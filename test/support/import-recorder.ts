@@ -20,7 +20,7 @@ let log;
 export function initialize(data) { log = data.logPath; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@kubernetes\\/client-node|\\/stores\\/memory\\.js$/.test(specifier + ' ' + result.url)) {
+  if (/@aws-sdk|@smithy|@google-cloud|google-auth-library|@azure|@kubernetes\\/client-node|\\/stores\\/memory\\.js$/.test(specifier + ' ' + result.url)) {
     appendFileSync(log, specifier + '\\n');
   }
   return result;
