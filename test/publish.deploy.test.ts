@@ -41,21 +41,24 @@ describe.skipIf(suite.missing)(suite.name, () => {
   let base: string[];
   let s3: string[];
   let gcs: string[];
+  let azure: string[];
   let alternatives: string;
 
   beforeAll(async () => {
-    [base, s3, gcs] = await Promise.all([
+    [base, s3, gcs, azure] = await Promise.all([
       kustomize(ROOT),
       kustomize(join(ROOT, 'overlays/s3')),
       kustomize(join(ROOT, 'overlays/gcs')),
+      kustomize(join(ROOT, 'overlays/azure')),
     ]);
-    // The documented alternatives (not EKS, not GKE): a copy of each overlay with the other patch.
+    // The documented alternatives (not EKS, not GKE, no Azure webhook): a copy of each overlay with the other patch.
     alternatives = await mkdtemp(join(tmpdir(), 'kog-cronjob-'));
     await cp(join(ROOT, 'base'), join(alternatives, 'base'), { recursive: true });
     await cp(join(ROOT, 'overlays'), join(alternatives, 'overlays'), { recursive: true });
     for (const [overlay, from, to] of [
       ['s3', 'irsa.yaml', 'web-identity.yaml'],
       ['gcs', 'workload-identity.yaml', 'workload-identity-federation.yaml'],
+      ['azure', 'workload-identity.yaml', 'federated-token.yaml'],
     ] as const) {
       const file = join(alternatives, 'overlays', overlay, 'kustomization.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace(`- path: ${from}`, `- path: ${to}`));
@@ -110,6 +113,7 @@ describe.skipIf(suite.missing)(suite.name, () => {
     for (const [documents, scheme] of [
       [s3, 's3'],
       [gcs, 'gcs'],
+      [azure, 'azure'],
     ] as const) {
       const config = resolvePublishConfig({}, envOf(documentOf(documents, 'CronJob')));
       expect(config.destinations.map((d) => d.kind)).toEqual([scheme]);
@@ -118,7 +122,7 @@ describe.skipIf(suite.missing)(suite.name, () => {
     }
   });
 
-  it('binds the cloud identity to the ServiceAccount: IRSA for S3, Workload Identity for GCS', () => {
+  it('binds the cloud identity to the ServiceAccount: IRSA for S3, Workload Identity for GCS and Azure', () => {
     expect(documentOf(s3, 'ServiceAccount')).toMatch(
       /eks\.amazonaws\.com\/role-arn: arn:aws:iam::\d+:role\//,
     );
@@ -126,12 +130,22 @@ describe.skipIf(suite.missing)(suite.name, () => {
     expect(documentOf(gcs, 'ServiceAccount')).toMatch(
       /iam\.gke\.io\/gcp-service-account: \S+@\S+\.iam\.gserviceaccount\.com/,
     );
+    // Azure's webhook acts on pods labelled for it, with the client ID from their ServiceAccount.
+    expect(documentOf(azure, 'ServiceAccount')).toMatch(
+      /azure\.workload\.identity\/client-id: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n/,
+    );
+    // On the pod template (jobTemplate.spec.template), where the webhook looks.
+    expect(documentOf(azure, 'CronJob')).toMatch(
+      /\n {6}template:\n {8}metadata:\n {10}labels:\n( {12}\S+: \S+\n)* {12}azure\.workload\.identity\/use: "true"\n/,
+    );
+    expect(envOf(documentOf(azure, 'CronJob')).PUBLISH_DEST).toMatch(/^az:\/\/[a-z0-9]+\/\$web\//);
   });
 
   it('renders the documented alternatives for clusters outside EKS and GKE', async () => {
-    const [webIdentity, federation] = await Promise.all([
+    const [webIdentity, federation, federatedToken] = await Promise.all([
       kustomize(join(alternatives, 'overlays/s3')),
       kustomize(join(alternatives, 'overlays/gcs')),
+      kustomize(join(alternatives, 'overlays/azure')),
     ]);
     const aws = documentOf(webIdentity, 'CronJob');
     expect(envOf(aws).AWS_WEB_IDENTITY_TOKEN_FILE).toBe(
@@ -144,5 +158,16 @@ describe.skipIf(suite.missing)(suite.name, () => {
     expect(google).toMatch(
       /audience: https:\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\//,
     );
+    const microsoft = documentOf(federatedToken, 'CronJob');
+    const env = envOf(microsoft);
+    expect(env.AZURE_FEDERATED_TOKEN_FILE).toBe('/var/run/secrets/azure/tokens/azure-identity-token');
+    expect(env.AZURE_CLIENT_ID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(env.AZURE_TENANT_ID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(env.AZURE_TOKEN_CREDENTIALS).toBe('WorkloadIdentityCredential');
+    expect(microsoft).toContain('audience: api://AzureADTokenExchange');
+    expect(microsoft).toContain('mountPath: /var/run/secrets/azure/tokens');
+    expect(microsoft).toContain('path: azure-identity-token');
+    expect(microsoft).not.toContain('azure.workload.identity/use');
+    expect(documentOf(federatedToken, 'ServiceAccount')).not.toContain('azure.workload.identity/client-id');
   });
 });
