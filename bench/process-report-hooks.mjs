@@ -1,7 +1,13 @@
 // Module hooks for process-report.mjs: records each heavy SDK package the first time it resolves.
 import { appendFileSync } from 'node:fs';
 
-const WATCHED = ['@aws-sdk/client-s3', '@google-cloud/storage', '@kubernetes/client-node'];
+const WATCHED = [
+  '@aws-sdk/client-s3',
+  '@google-cloud/storage',
+  '@azure/storage-blob',
+  '@azure/identity',
+  '@kubernetes/client-node',
+];
 let loadedFile;
 const seen = new Set();
 
