@@ -19,12 +19,12 @@ export interface PutOptions {
   cacheControl: string;
   /** The quoted hex SHA-256 of the body, stored as `sha256` metadata. */
   sha256: string;
-  /** Set the canned public-read ACL (S3 `public-read`, GCS `publicRead`). */
+  /** Set the canned public-read ACL (S3 `public-read`, GCS `publicRead`); Azure, which has none, refuses it. */
   publicRead: boolean;
 }
 
 export interface ObjectStore {
-  /** The destination as given, normalised: `s3://bucket/prefix`, `gs://bucket/prefix` or a folder path. */
+  /** The destination as given, normalised: `s3://bucket/prefix`, `gs://bucket/prefix`, `az://account/container/prefix` or a folder path. */
   readonly description: string;
   /** False for a folder: it keeps no headers, so only the bytes decide whether a file changed. */
   readonly recordsHeaders: boolean;
