@@ -209,8 +209,10 @@ describe('publish through the built CLI', () => {
       `PUT ${base}/.kube-oidc-gateway/state.json`,
     ]);
 
+    // The second run names the endpoint with --azure-endpoint too (it must be the connection string's).
     const again = azureProxy.requests.length;
-    const second = await runCli(args, { env: azureEnv() });
+    const endpoint = `${azureProxy.url}/${AZURITE_ACCOUNT}`;
+    const second = await runCli([...args, '--azure-endpoint', endpoint], { env: azureEnv() });
     expect(second.code).toBe(0);
     expect(
       lines(second.stdout)

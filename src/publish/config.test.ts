@@ -48,6 +48,18 @@ describe('resolvePublishConfig', () => {
     });
   });
 
+  it('passes --azure-endpoint to the stores, and refuses one that is not a URL', () => {
+    const endpoint = 'http://127.0.0.1:10000/devstoreaccount1';
+    const config = resolvePublishConfig(
+      { dest: ['az://devstoreaccount1/$web'], 'azure-endpoint': endpoint },
+      {},
+    );
+    expect(config.store.azureEndpoint).toBe(endpoint);
+    expect(() => resolvePublishConfig({ dest: ['/srv/oidc'], 'azure-endpoint': 'not a url' }, {})).toThrow(
+      /invalid --azure-endpoint/,
+    );
+  });
+
   it('takes every --dest and every PUBLISH_DEST entry, flags over variables', () => {
     const env = { PUBLISH_DEST: 's3://bucket/a, gs://bucket/b\n/srv/c' };
     expect(resolvePublishConfig({}, env).destinations.map((d) => d.description)).toEqual([

@@ -77,6 +77,7 @@ export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig 
       s3Endpoint: s.s3Endpoint,
       s3ForcePathStyle: s.s3ForcePathStyle,
       s3Region: s.s3Region,
+      azureEndpoint: s.azureEndpoint,
     },
   };
 }

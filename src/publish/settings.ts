@@ -35,7 +35,7 @@ export const publishSettings = {
     flag: 'dest',
     env: 'PUBLISH_DEST',
     describe:
-      's3://bucket/prefix, gs://bucket/prefix, a folder or file:// URL; repeat for several (env: comma-separated)',
+      's3://bucket/prefix, gs://bucket/prefix, az://account/container/prefix, a folder or file:// URL; repeat for several (env: comma-separated)',
     kind: kind.list(destination, { unique: (value) => value.description }),
     default: undefined,
   }),
@@ -143,6 +143,13 @@ export const publishSettings = {
     flag: 's3-region',
     describe: 'S3 region, instead of the SDK chain (AWS_REGION, the profile)',
     kind: kind.text(),
+    default: undefined,
+  }),
+  azureEndpoint: setting({
+    flag: 'azure-endpoint',
+    describe:
+      'Azure Blob endpoint instead of https://<account>.blob.core.windows.net (sovereign clouds, emulators)',
+    kind: kind.url(['https:', 'http:']),
     default: undefined,
   }),
 };
