@@ -93,6 +93,48 @@ describe('verify CLI', () => {
     ]);
     expect(lines.some((l) => l.startsWith('ok token-signature: '))).toBe(true);
     expect(lines.some((l) => l.startsWith('ok cluster-keys: all 2 cluster keys are published'))).toBe(true);
+    // --gcp, the old flag, is --provider gcp: the rules that replaced the jwks-gcp check.
+    expect(lines.filter((l) => /^\w+ (gcp-[a-z-]+|jwks-gcp):/.test(l))).toEqual([
+      'ok gcp-members: every key uses only kty, alg, use, kid, n, e, x, y, crv',
+      'ok gcp-key-type: every key is an RSA or EC signing key',
+    ]);
+  });
+
+  it("--provider, repeated: each cloud's rules, failing what AWS and Azure would refuse", async () => {
+    const run = await verify([
+      '--allow-private',
+      '--provider',
+      'aws',
+      '--provider',
+      'azure',
+      '--output',
+      'json',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    const checks: { check: string; status: string; message: string }[] = report.checks;
+    expect(
+      checks.filter((c) => /^(aws|gcp|azure)-/.test(c.check)).map((c) => `${c.status} ${c.check}`),
+    ).toEqual([
+      'fail aws-issuer',
+      'ok aws-fetch-time',
+      'ok aws-key-count',
+      'ok aws-alg',
+      'ok aws-kid',
+      'ok azure-issuer',
+      'fail azure-alg',
+    ]);
+    // The S3 test server's port, and the stand-in's EC key (kube-apiserver signs with either).
+    expect(checks.find((c) => c.check === 'aws-issuer')?.message).toContain(
+      `has port ${new URL(issuer).port}`,
+    );
+    expect(checks.find((c) => c.check === 'azure-alg')?.message).toMatch(
+      /a token from kid "[^"]+" \(EC ES256\)/,
+    );
+    expect(checks.find((c) => c.check === 'aws-fetch-time')?.message).toMatch(
+      /^discovery document \d+ ms, JWKS \d+ ms/,
+    );
   });
 
   it('writes a JSON report with --output json', async () => {
@@ -131,6 +173,10 @@ describe('verify CLI', () => {
     [['verify', '--issuer', 'oidc.example.com'], 'invalid --issuer: "oidc.example.com" is not a URL'],
     [['verify', '--issuer', 'https://o.example', '--max-age-limit', 'day'], 'invalid --max-age-limit'],
     [['verify', '--issuer', 'https://o.example', '--output', 'xml'], 'invalid --output'],
+    [
+      ['verify', '--issuer', 'https://o.example', '--provider', 'oracle'],
+      'invalid --provider: "oracle" is not one of aws, gcp, azure',
+    ],
     [['verify', '--issuer', 'https://o.example', '--token-request', 'verifier'], 'is not NAMESPACE/NAME'],
     [
       ['verify', '--issuer', 'https://o.example', '--token', 't', '--token-request', 'a/b'],

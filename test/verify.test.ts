@@ -112,7 +112,7 @@ describe('a correct setup', () => {
     const results = await runChecks(
       options({
         compareCluster: true,
-        gcp: true,
+        providers: ['gcp'],
         token: { kind: 'request', serviceAccount: { namespace: 'ci', name: 'verifier' } },
         audience: 'sts.amazonaws.com',
       }),
@@ -133,7 +133,8 @@ describe('a correct setup', () => {
       'ok jwks-cache-control',
       'ok jwks-valid',
       'ok jwks-key-count',
-      'ok jwks-gcp',
+      'ok gcp-members',
+      'ok gcp-key-type',
       'ok cluster-fetch',
       'ok cluster-discovery',
       'ok cluster-keys',
@@ -331,16 +332,80 @@ describe('documents', () => {
     const results = await runChecks(options());
     expect(failed(results)).toEqual(['jwks-key-count']);
   });
+});
 
-  it('fails members GCP does not accept, only with --gcp', async () => {
+describe("--provider: each cloud's rules on what was fetched", () => {
+  it('gcp: fails members GCP does not accept, only when gcp is asked for', async () => {
     const jwks = JSON.parse(apiserver.jwksJson());
     // A well-formed SHA-1 thumbprint: valid for the core validation, a member GCP refuses.
     jwks.keys[0].x5t = Buffer.alloc(20, 7).toString('base64url');
     publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
     expect(failed(await runChecks(options()))).toEqual([]);
-    const results = await runChecks(options({ gcp: true }));
-    expect(failed(results)).toEqual(['jwks-gcp']);
-    expect(result(results, 'jwks-gcp').message).toContain(`kid ${jwks.keys[0].kid} has x5t`);
+    expect(failed(await runChecks(options({ providers: ['aws', 'azure'] })))).not.toContain('gcp-members');
+    const results = await runChecks(options({ providers: ['gcp'] }));
+    expect(failed(results)).toEqual(['gcp-members']);
+    expect(result(results, 'gcp-members').message).toContain(`kid "${jwks.keys[0].kid}" has x5t`);
+  });
+
+  it("aws: prints the measured times; the test server's port is what IAM would refuse", async () => {
+    const results = await runChecks(options({ providers: ['aws'] }));
+    expect(failed(results)).toEqual(['aws-issuer']);
+    expect(result(results, 'aws-issuer').message).toBe(
+      `issuer "${issuer}" has port ${new URL(issuer).port}; IAM takes an https URL with no port, query or fragment`,
+    );
+    expect(result(results, 'aws-fetch-time')).toMatchObject({ status: 'ok' });
+    expect(result(results, 'aws-fetch-time').message).toMatch(
+      /^discovery document \d+ ms, JWKS \d+ ms, within the 5000 ms STS waits$/,
+    );
+    expect(result(results, 'aws-key-count').message).toBe('1 RSA and 1 EC key, of at most 100 of each type');
+    expect(results.slice(-5).map((r) => r.check)).toEqual([
+      'aws-issuer',
+      'aws-fetch-time',
+      'aws-key-count',
+      'aws-alg',
+      'aws-kid',
+    ]);
+  });
+
+  it('aws-fetch-time: fails a document that answers after STS would have given up', async () => {
+    const limitMs = 300;
+    publish({ jwks: { delayMs: 2 * limitMs } });
+    const results = await runChecks(options({ providers: ['aws'], stsFetchLimitMs: limitMs }));
+    // The fetch itself is fine (verify waits --timeout-seconds); STS would not have waited.
+    expect(result(results, 'jwks-fetch').status).toBe('ok');
+    expect(failed(results)).toEqual(['aws-issuer', 'aws-fetch-time']);
+    const { message } = result(results, 'aws-fetch-time');
+    expect(message).toMatch(/took longer than the 300 ms STS waits$/);
+    expect(message).toMatch(/the (discovery document and the )?JWKS took longer/);
+    const measured = Number(/JWKS (\d+) ms/.exec(message)?.[1]);
+    expect(measured).toBeGreaterThanOrEqual(2 * limitMs);
+  });
+
+  it("azure: fails the stand-in's ES256 key, passes an RS256-only set", async () => {
+    const jwks = JSON.parse(apiserver.jwksJson());
+    const ecKey = jwks.keys.find((key: { kty: string }) => key.kty === 'EC');
+    const mixed = await runChecks(options({ providers: ['azure'] }));
+    expect(failed(mixed)).toEqual(['azure-alg']);
+    expect(result(mixed, 'azure-alg').message).toBe(
+      `Entra accepts RS256-signed tokens only; a token from kid "${ecKey.kid}" (EC ES256) would be refused`,
+    );
+
+    jwks.keys = jwks.keys.filter((key: { kty: string }) => key.kty === 'RSA');
+    publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
+    const rsaOnly = await runChecks(options({ providers: ['azure'] }));
+    expect(failed(rsaOnly)).toEqual([]);
+    expect(rsaOnly.slice(-2).map((r) => `${r.status} ${r.check}`)).toEqual([
+      'ok azure-issuer',
+      'ok azure-alg',
+    ]);
+  });
+
+  it('a failed JWKS fetch leaves out the rules on keys, not those on the issuer', async () => {
+    site.routes.delete(jwksPath);
+    const results = await runChecks(options({ providers: ['aws', 'gcp', 'azure'] }));
+    expect(failed(results)).toEqual(['jwks-fetch', 'aws-issuer']);
+    expect(results.slice(-3).map((r) => r.check)).toEqual(['aws-issuer', 'aws-fetch-time', 'azure-issuer']);
+    expect(result(results, 'aws-fetch-time').message).toMatch(/^discovery document \d+ ms, within/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
-import { checkGcpMembers, checkJwksValid, checkKeyCount } from './content.js';
+import { checkJwksValid, checkKeyCount } from './content.js';
 
 function rsaJwk(kid: string): Record<string, unknown> {
   const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
@@ -53,23 +53,5 @@ describe('checkKeyCount', () => {
 
   it('leaves a set without a key list to the validity check', () => {
     expect(checkKeyCount('jwks-key-count', { keys: 'none' })).toBeUndefined();
-  });
-});
-
-describe('checkGcpMembers', () => {
-  it('accepts what kube-apiserver publishes', () => {
-    expect(checkGcpMembers('jwks-gcp', { keys: [rsa, ec] })?.status).toBe('ok');
-  });
-
-  it.each([
-    ['an x5c chain', { keys: [{ ...rsa, x5c: ['MIIB'] }] }, 'kid rsa-1 has x5c'],
-    ['key_ops', { keys: [{ ...ec, key_ops: ['verify'] }] }, 'kid ec-1 has key_ops'],
-    ['an OKP key', { keys: [{ kty: 'OKP', kid: 'ed', crv: 'Ed25519', x: 'abc' }] }, 'kid ed has kty OKP'],
-    ['use enc', { keys: [{ ...rsa, use: 'enc' }] }, 'kid rsa-1 has use enc'],
-    ['a member beside keys', { keys: [rsa], expires: 1 }, 'besides "keys": expires'],
-  ])('refuses %s', (_, jwks, reason) => {
-    const result = checkGcpMembers('jwks-gcp', jwks);
-    expect(result?.status).toBe('fail');
-    expect(result?.message).toContain(reason);
   });
 });

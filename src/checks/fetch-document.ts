@@ -13,6 +13,8 @@ export interface PublicFetchOptions {
 export interface FetchedDocument {
   response: PublicResponse;
   json: unknown;
+  /** From the request to the last byte of the body: what STS's 5 s timeout judges (aws-fetch-time). */
+  elapsedMs: number;
 }
 
 export interface FetchOutcome {
@@ -27,11 +29,13 @@ export async function fetchPublicDocument(
   options: PublicFetchOptions,
 ): Promise<FetchOutcome> {
   let response: PublicResponse;
+  const started = performance.now();
   try {
     response = await getPublic({ url, timeoutMs: options.timeoutMs, extraCa: options.extraCa });
   } catch (error) {
     return { result: fail(check, (error as Error).message) };
   }
+  const elapsedMs = performance.now() - started;
   const { status, headers, body } = response;
   if (status >= 300 && status < 400) {
     const location = headers.location ? ` to ${headers.location}` : '';
@@ -49,5 +53,8 @@ export async function fetchPublicDocument(
   } catch {
     return { result: fail(check, `${url.href}: HTTP 200 but the body is not valid JSON`) };
   }
-  return { result: ok(check, `${url.href}: HTTP 200, ${body.length} bytes`), fetched: { response, json } };
+  return {
+    result: ok(check, `${url.href}: HTTP 200, ${body.length} bytes`),
+    fetched: { response, json, elapsedMs },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * All checks in order, as a relying party meets them: the issuer it was given, the
  * discovery document under it, the jwks_uri that names, the JWKS there; then, on request,
- * the cluster's own documents and a real token. A failed fetch ends only the checks that
+ * each named cloud's documented rules, the cluster's own documents and a real token. A failed fetch ends only the checks that
  * need what it would have fetched; every other check still runs and reports.
  *
  * A URL that fails its https or public-host check is never requested (its fetch is
@@ -10,7 +10,7 @@
  */
 import { discoveryUrlOf } from '../core/well-known.js';
 import { type ClusterSettings, compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
-import { checkDiscoveryValid, checkGcpMembers, checkJwksValid, checkKeyCount } from './content.js';
+import { checkDiscoveryValid, checkJwksValid, checkKeyCount } from './content.js';
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 import { type FetchOutcome, fetchPublicDocument, type PublicFetchOptions } from './fetch-document.js';
 import {
@@ -19,6 +19,8 @@ import {
   DISCOVERY_CONTENT_TYPES,
   JWKS_CONTENT_TYPES,
 } from './headers.js';
+import type { Provider } from './providers/names.js';
+import { providerChecks } from './providers/rules.js';
 import { type CheckName, type CheckResult, fail, skip } from './result.js';
 import { checkToken, obtainToken, type TokenSpec } from './token.js';
 import { checkHttps, checkIssuerMatch, checkPublicHost } from './urls.js';
@@ -37,8 +39,10 @@ export interface VerifyOptions {
   allowPrivate?: boolean;
   maxAgeLimitSeconds?: number;
   timeoutMs?: number;
-  /** Check the JWK members against what GCP's jwksJson accepts. */
-  gcp?: boolean;
+  /** The relying parties whose documented rules to check as well (checks/providers). */
+  providers?: readonly Provider[];
+  /** The longest answer STS waits for (aws-fetch-time); default 5 s, tests shorten it. */
+  stsFetchLimitMs?: number;
   /** Compare with the API server's documents; needs `cluster`. */
   compareCluster?: boolean;
   token?: TokenSpec | undefined;
@@ -78,6 +82,7 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
   const discovery = discoveryFetch.fetched;
   let jwksJson: unknown;
   let jwksFetched = false;
+  let jwksElapsedMs: number | undefined;
   if (discovery) {
     const headers = discovery.response.headers;
     results.push(checkContentType('discovery-content-type', headers, DISCOVERY_CONTENT_TYPES));
@@ -107,13 +112,24 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
         const jwks = jwksFetch.fetched;
         jwksJson = jwks.json;
         jwksFetched = true;
+        jwksElapsedMs = jwks.elapsedMs;
         results.push(checkContentType('jwks-content-type', jwks.response.headers, JWKS_CONTENT_TYPES));
         results.push(checkCacheControl('jwks-cache-control', jwks.response.headers, maxAgeLimit));
         results.push(checkJwksValid('jwks-valid', jwks.json));
         pushDefined(results, checkKeyCount('jwks-key-count', jwks.json));
-        if (options.gcp) pushDefined(results, checkGcpMembers('jwks-gcp', jwks.json));
       }
     }
+  }
+
+  if (options.providers && options.providers.length > 0) {
+    results.push(
+      ...providerChecks(options.providers, {
+        issuer,
+        jwks: jwksFetched ? jwksJson : undefined,
+        fetchTimes: { discovery: discovery?.elapsedMs, jwks: jwksElapsedMs },
+        stsFetchLimitMs: options.stsFetchLimitMs,
+      }),
+    );
   }
 
   if (options.compareCluster) {

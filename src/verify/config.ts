@@ -3,6 +3,7 @@
  * is a usage error (exit 2) naming the flag. The cluster settings are resolved only when a
  * check needs the API server, so a stray KUBECONFIG cannot break a plain public check.
  */
+import { PROVIDERS } from '../checks/providers/names.js';
 import type { VerifyOptions } from '../checks/run.js';
 import type { TokenSpec } from '../checks/token.js';
 import { GatewayError } from '../core/errors.js';
@@ -41,7 +42,8 @@ export async function resolveVerifyConfig(argv: GivenFlags, env: Env): Promise<V
       allowPrivate: s.allowPrivate,
       maxAgeLimitSeconds: s.maxAgeLimit,
       timeoutMs: s.timeoutSeconds * 1000,
-      gcp: s.gcp,
+      // --gcp is the old spelling of --provider gcp; each provider counts once, in report order.
+      providers: PROVIDERS.filter((name) => s.provider.includes(name) || (name === 'gcp' && s.gcp)),
       compareCluster: s.compareCluster,
       token,
       audience: s.audience,

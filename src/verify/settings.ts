@@ -4,6 +4,7 @@
  * CLI start, serve included) loads none of them.
  */
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from '../checks/defaults.js';
+import { PROVIDERS } from '../checks/providers/names.js';
 import { parseServiceAccountRef, type ServiceAccountRef } from '../checks/service-account.js';
 import { canonicalFormIfDifferent } from '../core/canonical-url.js';
 import { renderingSettings } from '../core/rendering-settings.js';
@@ -102,9 +103,15 @@ export const verifySettings = {
     kind: kind.boolean(),
     default: false,
   }),
+  provider: setting({
+    flag: 'provider',
+    describe: "Also check this relying party's documented limits (aws, gcp, azure); repeat for several",
+    kind: kind.list(kind.choice(PROVIDERS)),
+    default: [],
+  }),
   gcp: setting({
     flag: 'gcp',
-    describe: 'Check that the JWKS uses only the members GCP workload identity federation accepts',
+    describe: 'Deprecated: the same as --provider gcp',
     kind: kind.boolean(),
     default: false,
   }),

@@ -12,6 +12,8 @@ export interface Reply {
   status?: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Answer only after this long, as a slow origin would (relying parties give up after a while). */
+  delayMs?: number;
 }
 
 export interface PublicServer {
@@ -33,8 +35,12 @@ export async function startPublicServer(pki?: TestPki): Promise<PublicServer> {
       headers: { 'content-type': 'application/xml' },
       body: '<Error/>',
     };
-    res.writeHead(reply.status ?? 200, reply.headers ?? {});
-    res.end(reply.body ?? '');
+    const answer = () => {
+      res.writeHead(reply.status ?? 200, reply.headers ?? {});
+      res.end(reply.body ?? '');
+    };
+    if (reply.delayMs) setTimeout(answer, reply.delayMs);
+    else answer();
   };
   const server = pki
     ? https.createServer({ cert: pki.certPem, key: pki.keyPem }, handler)
