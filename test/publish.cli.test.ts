@@ -14,6 +14,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -454,6 +455,46 @@ describe.concurrent('publish through the built CLI, no cluster needed', () => {
         `error: CONFIG_INVALID: ${dest}: Invalid value for AZURE_TOKEN_CREDENTIALS = AnyCredential. Valid values are`,
       ),
     ).toBe(true);
+  });
+
+  it('--provider / PUBLISH_PROVIDER: a broken rule is a warning in text and JSON, and the run publishes and exits 0', async () => {
+    const keys = ['examples/service-account.pub', 'examples/service-account-ec.pub'].map((file) =>
+      fileURLToPath(new URL(`../${file}`, import.meta.url)),
+    );
+    const [textOut, jsonOut] = [join(dir, 'providers-text'), join(dir, 'providers-json')];
+    const args = (out: string) => [
+      'publish',
+      '--from-keys',
+      ...keys,
+      '--issuer',
+      'https://oidc.example.com:8443/c',
+      '--dest',
+      out,
+    ];
+    const [text, json] = await Promise.all([
+      runCli([...args(textOut), '--provider', 'aws', '--provider', 'azure']),
+      runCli([...args(jsonOut), '--output', 'json'], { env: { PUBLISH_PROVIDER: 'aws,azure' } }),
+    ]);
+    const expected = (out: string) => [
+      'aws-issuer: issuer "https://oidc.example.com:8443/c" has port 8443; IAM takes an https URL with no port, query or fragment',
+      expect.stringMatching(
+        new RegExp(
+          `^${out}: azure-alg: Entra accepts RS256-signed tokens only; a token from kid "[^"]+" \\(EC ES256\\) would be refused$`,
+        ),
+      ),
+    ];
+    expect(text.code).toBe(0);
+    expect(lines(text.stdout).map((line) => line.split(/ +/)[0])).toEqual(['created', 'created', 'created']);
+    expect(lines(text.stderr).map((line) => line.replace(/^warning: /, ''))).toEqual(expected(textOut));
+    expect(lines(text.stderr).every((line) => line.startsWith('warning: '))).toBe(true);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toEqual(expected(jsonOut));
+    for (const out of [textOut, jsonOut]) {
+      const published = JSON.parse(await readFile(join(out, 'openid/v1/jwks'), 'utf8'));
+      expect(published.keys.map((key: { kty: string }) => key.kty)).toEqual(['RSA', 'EC']);
+    }
   });
 
   it.each([

@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
 import type { GatewayError } from '../src/core/errors.js';
@@ -241,6 +242,71 @@ describe('publish (one run, in-process)', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe("--provider: each cloud's rules on what was built, as warnings", () => {
+  const RSA_KEY = fileURLToPath(new URL('../examples/service-account.pub', import.meta.url));
+  const EC_KEY = fileURLToPath(new URL('../examples/service-account-ec.pub', import.meta.url));
+  /** An issuer IAM would refuse (a port) and Entra takes. */
+  const PORT_ISSUER = 'https://oidc.example.com:8443/cluster-1';
+  const fromKeys = (files: string[], dest: string[], extra: Record<string, unknown> = {}) => ({
+    'from-keys': files,
+    issuer: PORT_ISSUER,
+    dest,
+    ...extra,
+  });
+  const kidsOf = async (folder: string) =>
+    JSON.parse(await readFile(join(folder, JWKS_KEY), 'utf8')).keys.map(
+      (key: { kty: string; kid: string }) => [key.kty, key.kid],
+    );
+
+  it('warns per destination (retention differs), in text and in the report, and publishes all the same', async () => {
+    const [retaining, fresh] = [newFolder(), newFolder()];
+    // An earlier run with an EC key: `retaining` keeps publishing it for a day after it goes.
+    expect((await publish(fromKeys([RSA_KEY, EC_KEY], [retaining]))).error).toBeUndefined();
+    const [[, rsaKid], [, ecKid]] = await kidsOf(retaining);
+
+    const run = await publish(
+      fromKeys([RSA_KEY], [retaining, fresh], { provider: ['azure', 'aws'] }),
+      T0 + 3_600_000,
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.report?.ok).toBe(true);
+    expect(run.report?.warnings).toEqual([
+      `aws-issuer: issuer "${PORT_ISSUER}" has port 8443; IAM takes an https URL with no port, query or fragment`,
+      `${retaining}: azure-alg: Entra accepts RS256-signed tokens only; a token from kid "${ecKid}" (EC ES256) would be refused`,
+    ]);
+    expect(lines(run.stderr)).toEqual(run.report?.warnings.map((warning) => `warning: ${warning}`));
+    // Both were written: the retained EC key where it was published before, the RSA key alone where not.
+    expect(await kidsOf(retaining)).toEqual([
+      ['RSA', rsaKid],
+      ['EC', ecKid],
+    ]);
+    expect(await kidsOf(fresh)).toEqual([['RSA', rsaKid]]);
+  });
+
+  it('a dry run warns about what it would publish; nothing is warned without --provider or when every rule holds', async () => {
+    const folder = newFolder();
+    const dry = await publish(fromKeys([EC_KEY], [folder], { provider: ['gcp', 'azure'], 'dry-run': true }));
+    expect(dry.error).toBeUndefined();
+    expect(dry.report?.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${folder}: azure-alg: .* a token from kid "[^"]+" \\(EC ES256\\) would be refused$`),
+      ),
+    ]);
+    expect(await filesOf(folder)).toEqual(new Map());
+
+    const quiet = await publish(fromKeys([EC_KEY], [folder]));
+    expect(quiet.report?.warnings).toEqual([]);
+    expect(quiet.stderr).toBe('');
+    const holding = await publish({
+      ...fromKeys([RSA_KEY], [newFolder()], { provider: ['aws', 'gcp', 'azure'] }),
+      issuer: ISSUER,
+    });
+    expect(holding.error).toBeUndefined();
+    expect(holding.report?.warnings).toEqual([]);
+    expect(holding.stderr).toBe('');
   });
 });
 

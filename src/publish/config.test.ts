@@ -130,3 +130,23 @@ describe('resolvePublishConfig', () => {
     expect(error.message).toContain(expected);
   });
 });
+
+describe('--provider', () => {
+  const providersOf = (argv: Record<string, unknown>, env: Record<string, string> = {}) =>
+    resolvePublishConfig({ dest: ['/srv'], ...argv }, env).providers;
+
+  it('is none by default; each named once, in report order, from flags or PUBLISH_PROVIDER', () => {
+    expect(providersOf({})).toEqual([]);
+    expect(providersOf({ provider: ['azure', 'aws', 'azure'] })).toEqual(['aws', 'azure']);
+    expect(providersOf({}, { PUBLISH_PROVIDER: 'gcp, aws' })).toEqual(['aws', 'gcp']);
+    expect(providersOf({ provider: 'azure' }, { PUBLISH_PROVIDER: 'gcp' })).toEqual(['azure']);
+  });
+
+  it.each([
+    [{ provider: ['aws', 'oracle'] }, {}, 'invalid --provider: "oracle" is not one of aws, gcp, azure'],
+    [{}, { PUBLISH_PROVIDER: 'aws,ibm' }, 'invalid PUBLISH_PROVIDER: "ibm" is not one of aws, gcp, azure'],
+  ])('refuses an unknown cloud %j %j, naming the flag or variable', (argv, env, message) => {
+    const error = errorOf(() => providersOf(argv, env));
+    expect(error).toEqual({ code: 'CONFIG_INVALID', message });
+  });
+});

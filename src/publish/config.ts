@@ -2,6 +2,7 @@
  * publish's settings resolved into the configuration a run works from, with the rules
  * between settings (a source, at least one destination, --verify's public URL).
  */
+import { PROVIDERS, type Provider } from '../checks/providers/names.js';
 import type { NormalizeOptions } from '../core/documents.js';
 import { GatewayError } from '../core/errors.js';
 import { resolveRendering } from '../core/rendering-settings.js';
@@ -30,6 +31,8 @@ export interface PublishConfig {
   caPath: string | undefined;
   /** Run verify's checks against each public URL after writing. */
   verify: { allowPrivate: boolean } | undefined;
+  /** The relying parties whose documented rules the built documents are checked against (warnings). */
+  providers: Provider[];
   store: StoreOptions;
 }
 
@@ -72,6 +75,7 @@ export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig 
     checkPublicUrls: s.checkPublicUrl,
     caPath: s.ca,
     verify: s.verify ? { allowPrivate: s.verifyAllowPrivate } : undefined,
+    providers: PROVIDERS.filter((name) => s.provider.includes(name)),
     store: {
       timeoutMs: s.storeTimeoutSeconds * 1000,
       s3Endpoint: s.s3Endpoint,

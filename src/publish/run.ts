@@ -14,6 +14,7 @@ import type { Destination } from '../stores/destination.js';
 import { openStore } from '../stores/open.js';
 import type { PublishConfig } from './config.js';
 import { jwksKeyOf } from './layout.js';
+import { providerWarnings } from './provider-warnings.js';
 import { checkPublicUrl } from './public-check.js';
 import { formatJson, formatText, type PublishReport } from './report.js';
 import { type DestinationResult, type SyncOptions, syncDestination } from './sync.js';
@@ -95,6 +96,9 @@ async function publish(
   for (const result of report.destinations) {
     for (const message of result.warnings) warn(`${result.destination}: ${message}`);
   }
+  // --provider: warnings only, whatever they say; the run has published (or would have) all the same.
+  for (const message of providerWarnings(config.providers, discovery.document.issuer, report.destinations))
+    warn(message);
   report.ok = report.destinations.every((result) => result.ok);
   if (report.ok && !config.dryRun && config.checkPublicUrls.length > 0) {
     const published = report.destinations.flatMap((result) => (result.published ? [result.published] : []));

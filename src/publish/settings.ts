@@ -3,6 +3,7 @@
  * set it), plus the upstream and rendering settings every mode shares. Kept apart from the
  * resolver and the run so that registering the command (on every CLI start) loads neither.
  */
+import { PROVIDERS } from '../checks/providers/names.js';
 import { renderingSettings } from '../core/rendering-settings.js';
 import * as kind from '../core/setting-kinds.js';
 import { type CommandSettings, setting } from '../core/setting-table.js';
@@ -109,6 +110,14 @@ export const publishSettings = {
       'After writing, run the verify checks against each --check-public-url, as a relying party would',
     kind: kind.boolean(),
     default: false,
+  }),
+  provider: setting({
+    flag: 'provider',
+    env: 'PUBLISH_PROVIDER',
+    describe:
+      "Check what is published against this relying party's documented limits (aws, gcp, azure); a broken rule is a warning",
+    kind: kind.list(kind.choice(PROVIDERS)),
+    default: [],
   }),
   verifyAllowPrivate: setting({
     flag: 'verify-allow-private',
