@@ -14,7 +14,9 @@
  *   request gets its 502, and /readyz its 503, without waiting and without an upstream
  *   request; a request that arrives while the retry runs waits for it.
  * - A success resets the backoff to 1 s.
+ * - Every time and timer comes from one Clock, so fake time moves all of them together.
  */
+import { type Cancel, type Clock, systemClock } from './clock.js';
 
 export interface RefreshingCacheOptions {
   ttlMs: number;
@@ -28,6 +30,8 @@ export interface RefreshingCacheOptions {
   onAttempt?: (outcome: { ok: boolean; durationMs: number; error?: unknown }) => void;
   /** A number in [0, 1) for the jitter; Math.random by default (tests pin it). */
   random?: () => number;
+  /** What the TTL, refresh, backoff and stale window are timed by; the system clock by default. */
+  clock?: Clock;
 }
 
 /** Refresh when this share of the TTL has passed, so the value never expires while the upstream works. */
@@ -48,10 +52,11 @@ export class RefreshingCache<T> {
   private inflight: Promise<T> | undefined;
   /** Set from a failed attempt until its retry starts: what get() answers without a value. */
   private backoff: Promise<T> | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private dropTimer: NodeJS.Timeout | undefined;
+  private cancelRefresh: Cancel | undefined;
+  private cancelDrop: Cancel | undefined;
   private retryDelayMs = FIRST_RETRY_MS;
   private readonly maxRetryMs: number;
+  private readonly clock: Clock;
   private stopped = false;
 
   constructor(
@@ -59,11 +64,12 @@ export class RefreshingCache<T> {
     private readonly options: RefreshingCacheOptions,
   ) {
     this.maxRetryMs = Math.min(MAX_RETRY_MS, Math.max(FIRST_RETRY_MS, options.ttlMs * REFRESH_AT));
+    this.clock = options.clock ?? systemClock;
   }
 
   /** True when the value is past its TTL and still served because refreshes fail. */
   get servingStale(): boolean {
-    return this.value !== undefined && Date.now() - this.fetchedAt > this.options.ttlMs;
+    return this.value !== undefined && this.clock.now() - this.fetchedAt > this.options.ttlMs;
   }
 
   /**
@@ -77,8 +83,8 @@ export class RefreshingCache<T> {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.refreshTimer);
-    clearTimeout(this.dropTimer);
+    this.cancelRefresh?.();
+    this.cancelDrop?.();
   }
 
   /** Starts an upstream fetch unless one is already under way, and returns it. */
@@ -108,15 +114,15 @@ export class RefreshingCache<T> {
 
   private accept(value: T): void {
     this.value = value;
-    this.fetchedAt = Date.now();
+    this.fetchedAt = this.clock.now();
     this.retryDelayMs = FIRST_RETRY_MS;
     if (this.failing) {
       this.failing = false;
       this.options.onStateChange?.('ok');
     }
     this.schedule(this.options.ttlMs * REFRESH_AT);
-    clearTimeout(this.dropTimer);
-    this.dropTimer = this.timer(() => {
+    this.cancelDrop?.();
+    this.cancelDrop = this.timer(() => {
       this.value = undefined;
       this.options.onStateChange?.('expired');
     }, this.options.ttlMs + this.options.maxStaleMs);
@@ -137,17 +143,16 @@ export class RefreshingCache<T> {
   }
 
   private schedule(delayMs: number): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = this.timer(() => {
+    this.cancelRefresh?.();
+    this.cancelRefresh = this.timer(() => {
       this.fill().catch(() => {
         // Already reported through onStateChange; a stale value keeps being served meanwhile.
       });
     }, delayMs);
   }
 
-  private timer(callback: () => void, delayMs: number): NodeJS.Timeout | undefined {
+  private timer(callback: () => void, delayMs: number): Cancel | undefined {
     if (this.stopped) return undefined;
-    // Unref'd: a cache must never be what keeps the process alive.
-    return setTimeout(callback, delayMs).unref();
+    return this.clock.schedule(callback, delayMs);
   }
 }

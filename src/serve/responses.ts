@@ -3,6 +3,7 @@
  * fixed headers. Per request only Expires changes, and that string is kept per second.
  */
 import type { RenderedDocument } from '../core/documents.js';
+import { type Clock, systemClock } from './clock.js';
 
 export interface PreparedDocument {
   rendered: RenderedDocument;
@@ -56,10 +57,13 @@ export class ExpiresClock {
   private second = -1;
   private value = '';
 
-  constructor(private readonly ttlSeconds: number) {}
+  constructor(
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   now(): string {
-    const nowMs = Date.now();
+    const nowMs = this.clock.now();
     const second = Math.floor(nowMs / 1000);
     if (second !== this.second) {
       this.second = second;
