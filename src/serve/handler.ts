@@ -5,11 +5,12 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log.js';
 import type { RefreshingCache } from './cache.js';
+import type { DocumentCaches } from './document-caches.js';
 import type { DocumentName, GatewayMetrics, RouteLabel } from './metrics.js';
 import { type ExpiresClock, ifNoneMatchMatches, type PreparedDocument, withExpires } from './responses.js';
 
 export interface HandlerDeps {
-  caches: Record<DocumentName, RefreshingCache<PreparedDocument>>;
+  caches: DocumentCaches;
   metrics: GatewayMetrics;
   logger: Logger;
   expires: ExpiresClock;
@@ -18,19 +19,36 @@ export interface HandlerDeps {
 }
 
 type Route =
-  | { kind: 'document'; label: RouteLabel; document: DocumentName }
+  | { kind: 'document'; label: RouteLabel; document: DocumentName; cache: RefreshingCache<PreparedDocument> }
   | { kind: 'healthz' | 'readyz' | 'metrics'; label: RouteLabel };
 
-const ROUTES = new Map<string, Route>([
-  [
-    '/.well-known/openid-configuration',
-    { kind: 'document', label: '/.well-known/openid-configuration', document: 'discovery' },
-  ],
-  ['/openid/v1/jwks', { kind: 'document', label: '/openid/v1/jwks', document: 'jwks' }],
-  ['/healthz', { kind: 'healthz', label: '/healthz' }],
-  ['/readyz', { kind: 'readyz', label: '/readyz' }],
-  ['/metrics', { kind: 'metrics', label: '/metrics' }],
-]);
+/** The routes, each document route holding its cache so a request looks up one map. */
+function routesOf(caches: DocumentCaches): Map<string, Route> {
+  const document = (label: RouteLabel, name: DocumentName): Route => ({
+    kind: 'document',
+    label,
+    document: name,
+    cache: caches[name],
+  });
+  return new Map<string, Route>([
+    ['/.well-known/openid-configuration', document('/.well-known/openid-configuration', 'discovery')],
+    ['/openid/v1/jwks', document('/openid/v1/jwks', 'jwks')],
+    ['/healthz', { kind: 'healthz', label: '/healthz' }],
+    ['/readyz', { kind: 'readyz', label: '/readyz' }],
+    ['/metrics', { kind: 'metrics', label: '/metrics' }],
+  ]);
+}
+
+/** One request being answered: what every way of answering it needs. */
+interface Exchange {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  /** The request path without the query string, as logged. */
+  readonly path: string;
+  readonly route: RouteLabel;
+  /** performance.now() when the request reached the handler. */
+  readonly started: number;
+}
 
 const TEXT_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' };
 const PLAIN = {
@@ -61,56 +79,37 @@ function ifNoneMatchOf(request: IncomingMessage): string | undefined {
 
 export function createHandler(deps: HandlerDeps) {
   const { caches, metrics, logger, expires } = deps;
+  const routes = routesOf(caches);
 
   function finish(
-    request: IncomingMessage,
-    response: ServerResponse,
-    path: string,
-    route: RouteLabel,
+    exchange: Exchange,
     status: number,
     headers: OutgoingHttpHeaders | string[],
     body: Buffer | string | undefined,
-    started: number,
     cacheHit: boolean,
   ): void {
+    const { request, response, path } = exchange;
     // During shutdown, finish this request and close the connection instead of keeping it alive.
     if (deps.isShuttingDown()) response.shouldKeepAlive = false;
     response.writeHead(status, headers);
     response.end(request.method === 'HEAD' ? undefined : body);
-    metrics.countRequest(route, status);
-    logger.request({ path, status, cacheHit, durationMs: performance.now() - started });
+    metrics.countRequest(exchange.route, status);
+    logger.request({ path, status, cacheHit, durationMs: performance.now() - exchange.started });
   }
 
-  function plain(
-    request: IncomingMessage,
-    response: ServerResponse,
-    path: string,
-    route: RouteLabel,
-    status: number,
-    body: Buffer,
-    started: number,
-    extra?: OutgoingHttpHeaders,
-  ): void {
+  function plain(exchange: Exchange, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
     const headers = { ...TEXT_HEADERS, 'content-length': String(body.length), ...extra };
-    finish(request, response, path, route, status, headers, body, started, false);
+    finish(exchange, status, headers, body, false);
   }
 
-  function serveDocument(
-    request: IncomingMessage,
-    response: ServerResponse,
-    path: string,
-    route: RouteLabel,
-    prepared: PreparedDocument,
-    started: number,
-    cacheHit: boolean,
-  ): void {
-    if (ifNoneMatchMatches(ifNoneMatchOf(request), prepared.etag)) {
+  function serveDocument(exchange: Exchange, prepared: PreparedDocument, cacheHit: boolean): void {
+    if (ifNoneMatchMatches(ifNoneMatchOf(exchange.request), prepared.etag)) {
       const headers = withExpires(prepared.notModifiedHeaders, expires.now());
-      finish(request, response, path, route, 304, headers, undefined, started, cacheHit);
+      finish(exchange, 304, headers, undefined, cacheHit);
       return;
     }
     const headers = withExpires(prepared.okHeaders, expires.now());
-    finish(request, response, path, route, 200, headers, prepared.body, started, cacheHit);
+    finish(exchange, 200, headers, prepared.body, cacheHit);
   }
 
   async function ready(): Promise<boolean> {
@@ -129,62 +128,50 @@ export function createHandler(deps: HandlerDeps) {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const route = ROUTES.get(path);
+    const route = routes.get(path);
     if (!route) {
-      plain(request, response, path, 'other', 404, PLAIN.notFound, started);
+      plain({ request, response, path, route: 'other', started }, 404, PLAIN.notFound);
       return;
     }
+    const exchange: Exchange = { request, response, path, route: route.label, started };
     const method = request.method;
     if (method !== 'GET' && method !== 'HEAD') {
-      plain(request, response, path, route.label, 405, PLAIN.methodNotAllowed, started, {
-        allow: 'GET, HEAD',
-      });
+      plain(exchange, 405, PLAIN.methodNotAllowed, { allow: 'GET, HEAD' });
       return;
     }
 
     switch (route.kind) {
       case 'document': {
-        const cache = caches[route.document];
-        const cached = cache.value;
+        const cached = route.cache.value;
         if (cached !== undefined) {
           metrics.countCache('hit', route.document);
-          serveDocument(request, response, path, route.label, cached, started, true);
+          serveDocument(exchange, cached, true);
           return;
         }
         metrics.countCache('miss', route.document);
-        cache.get().then(
-          (prepared) => serveDocument(request, response, path, route.label, prepared, started, false),
-          () => plain(request, response, path, route.label, 502, PLAIN.badGateway, started),
+        route.cache.get().then(
+          (prepared) => serveDocument(exchange, prepared, false),
+          () => plain(exchange, 502, PLAIN.badGateway),
         );
         return;
       }
       case 'healthz':
         // Liveness answers from the process alone: an API server outage must not restart
         // the pods and throw away the stale cache.
-        plain(request, response, path, route.label, 200, PLAIN.ok, started);
+        plain(exchange, 200, PLAIN.ok);
         return;
       case 'readyz':
-        ready().then((isReady) =>
-          plain(
-            request,
-            response,
-            path,
-            route.label,
-            isReady ? 200 : 503,
-            isReady ? PLAIN.ok : PLAIN.notReady,
-            started,
-          ),
-        );
+        ready().then((isReady) => plain(exchange, isReady ? 200 : 503, isReady ? PLAIN.ok : PLAIN.notReady));
         return;
       case 'metrics':
         metrics.registry.metrics().then(
           (text) => {
             const headers = { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' };
-            finish(request, response, path, route.label, 200, headers, text, started, false);
+            finish(exchange, 200, headers, text, false);
           },
           (error: unknown) => {
             logger.error('metrics collection failed', { error: String(error) });
-            plain(request, response, path, route.label, 500, PLAIN.internalError, started);
+            plain(exchange, 500, PLAIN.internalError);
           },
         );
         return;

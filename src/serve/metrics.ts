@@ -1,6 +1,7 @@
 /**
- * Prometheus metrics on a private registry. The request path only bumps plain numbers;
- * they are copied into the prom-client counters when /metrics is scraped.
+ * Prometheus metrics on a private registry, built from prom-client's own files (below).
+ * Invariant: a request costs one array increment; everything else is read or copied
+ * when /metrics is scraped.
  */
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
@@ -96,14 +97,25 @@ export interface DocumentState {
   keyCount?: number;
 }
 
+/** What the metrics read on scrape. */
+export interface ScrapeSources {
+  /** A document's cache state. */
+  documentState(document: DocumentName): DocumentState;
+  /** The logger's running count of dropped lines (see LineWriter). */
+  droppedLogLines(): number;
+  /** Wall-clock milliseconds since the epoch (serve's Clock), for the last success's age. */
+  now(): number;
+}
+
 /**
- * The request path only bumps plain numbers (prom-client hashes the label set on every
- * inc(), even on a bound child); the numbers are copied into the counters on scrape.
+ * Requests, cache lookups and cuts are counted in plain numbers, not prom-client counters:
+ * prom-client hashes the label set on every inc(), even on a bound child. The counters'
+ * collect() copies the numbers in.
  */
 export class GatewayMetrics {
   readonly registry: PromClient.Registry = new Registry();
-  readonly upstreamFetches: PromClient.Counter<'document' | 'result'>;
-  readonly upstreamDuration: PromClient.Histogram<'document'>;
+  private readonly upstreamFetches: PromClient.Counter<'document' | 'result'>;
+  private readonly upstreamDuration: PromClient.Histogram<'document'>;
   /** Per route, a count per status code (the index): one lookup and one increment per request. */
   private readonly requestCounts = new Map<RouteLabel, Float64Array>(
     ROUTE_LABELS.map((route) => [route, new Float64Array(STATUS_CODE_LIMIT)]),
@@ -114,12 +126,10 @@ export class GatewayMetrics {
   };
   private readonly cutCounts: Record<CutReason, number> = { pipelining: 0, max_connections: 0 };
 
-  /** The logger's running count of dropped lines (see LineWriter), read on scrape. */
-  droppedLogLines: () => number = () => 0;
-
-  constructor(state: (document: DocumentName) => DocumentState) {
+  constructor(sources: ScrapeSources) {
     const registers = [this.registry];
-    const self = this;
+    const state = (document: DocumentName) => sources.documentState(document);
+    const now = () => sources.now();
     const requestCounts = this.requestCounts;
     const cacheCounts = this.cacheCounts;
     const cutCounts = this.cutCounts;
@@ -187,7 +197,7 @@ export class GatewayMetrics {
         this.reset();
         for (const document of ['discovery', 'jwks'] as const) {
           const { fetchedAt } = state(document);
-          if (fetchedAt > 0) this.set({ document }, (Date.now() - fetchedAt) / 1000);
+          if (fetchedAt > 0) this.set({ document }, (now() - fetchedAt) / 1000);
         }
       },
     });
@@ -208,7 +218,7 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc(self.droppedLogLines());
+        this.inc(sources.droppedLogLines());
       },
     });
     new Gauge({
@@ -232,5 +242,11 @@ export class GatewayMetrics {
 
   countCache(outcome: 'hit' | 'miss', document: DocumentName): void {
     this.cacheCounts[outcome][document] += 1;
+  }
+
+  /** One upstream attempt: `result` is `ok` or the error code. Not on the request path. */
+  countUpstreamFetch(document: DocumentName, result: string, durationMs: number): void {
+    this.upstreamDuration.labels({ document }).observe(durationMs / 1000);
+    this.upstreamFetches.labels({ document, result }).inc();
   }
 }

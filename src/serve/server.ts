@@ -1,24 +1,31 @@
 /**
- * `serve`: wires the shared core to the cache, handler, metrics and logger, listens,
- * and shuts down gracefully on SIGTERM/SIGINT.
+ * `serve`: puts the parts together (source, document caches, metrics, handler, client
+ * limits), listens, and shuts down gracefully on SIGTERM/SIGINT. Each part is its own
+ * module; this one only wires them and owns the process's lifecycle.
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchDiscovery, fetchJwks } from '../core/documents.js';
-import { describeError, isGatewayError } from '../core/errors.js';
+import { describeError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { createSource, type DocumentSource } from '../core/source.js';
-import { RefreshingCache } from './cache.js';
+import { createSource } from '../core/source.js';
 import { CLIENT_LIMITS, type ClientLimits, createLimitedServer } from './client-limits.js';
+import { type Clock, systemClock } from './clock.js';
 import type { ServeConfig } from './config.js';
 import { CutReporter } from './cut-report.js';
+import { DocumentCaches } from './document-caches.js';
 import { createHandler } from './handler.js';
 import { exposedCollector, HeapRelief } from './heap-relief.js';
-import { type DocumentName, GatewayMetrics } from './metrics.js';
-import { ExpiresClock, type PreparedDocument, prepareDocument } from './responses.js';
+import { GatewayMetrics } from './metrics.js';
+import { ExpiresClock } from './responses.js';
 
 /** How long in-flight requests get to finish after SIGTERM before connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface GatewayOptions {
+  limits?: ClientLimits;
+  /** Times the caches, Expires and the metrics' ages; the system clock by default (tests move their own). */
+  clock?: Clock;
+}
 
 export interface RunningGateway {
   server: http.Server;
@@ -29,80 +36,23 @@ export interface RunningGateway {
 export async function startGateway(
   config: ServeConfig,
   logger: Logger,
-  limits: ClientLimits = CLIENT_LIMITS,
+  { limits = CLIENT_LIMITS, clock = systemClock }: GatewayOptions = {},
 ): Promise<RunningGateway> {
   const source = await createSource(config.source);
   let shuttingDown = false;
 
-  const metrics: GatewayMetrics = new GatewayMetrics((document) => {
-    const cache = caches[document];
-    const rendered = cache.value?.rendered;
-    return {
-      fetchedAt: cache.fetchedAt,
-      servingStale: cache.servingStale,
-      ...(rendered?.kind === 'jwks' ? { keyCount: rendered.kids.length } : {}),
-    };
+  // The metrics read the caches only on scrape, so they can be made first.
+  const metrics = new GatewayMetrics({
+    documentState: (document) => caches.state(document),
+    droppedLogLines: () => logger.droppedLines(),
+    now: () => clock.now(),
   });
-  metrics.droppedLogLines = () => logger.droppedLines();
-
-  let warnedRewrite = '';
-  const load = async (document: DocumentName): Promise<PreparedDocument> => {
-    const rendered =
-      document === 'discovery'
-        ? await fetchDiscovery(source, config.normalize)
-        : await fetchJwks(source, config.normalize);
-    if (rendered.kind === 'discovery' && rendered.jwksUriRewrittenFrom) {
-      const note = `${rendered.jwksUriRewrittenFrom} -> ${rendered.document.jwks_uri}`;
-      if (note !== warnedRewrite) {
-        warnedRewrite = note;
-        logger.warn('jwks_uri is not on the issuer origin; publishing the issuer-relative URL instead', {
-          upstream_jwks_uri: rendered.jwksUriRewrittenFrom,
-          jwks_uri: rendered.document.jwks_uri,
-          hint: 'set --service-account-jwks-uri on the API server, or JWKS_URI=keep to serve it as is',
-        });
-      }
-    }
-    return prepareDocument(rendered, config.clientCacheTtlSeconds);
-  };
-
-  const makeCache = (document: DocumentName) =>
-    new RefreshingCache(() => load(document), {
-      ttlMs: config.cacheTtlMs,
-      maxStaleMs: config.maxStaleMs,
-      onAttempt: ({ ok, durationMs, error }) => {
-        metrics.upstreamDuration.labels({ document }).observe(durationMs / 1000);
-        const result = ok ? 'ok' : isGatewayError(error) ? error.code : 'error';
-        metrics.upstreamFetches.labels({ document, result }).inc();
-      },
-      onStateChange: (state, error) => {
-        if (state === 'failing') {
-          logger.error('upstream fetch failed; serving the last good document while it lasts', {
-            document,
-            error: describeError(error),
-            has_cached: caches[document].value !== undefined,
-          });
-        } else if (state === 'expired') {
-          logger.error(
-            'stale document dropped after MAX_STALE_SECONDS; answering 502 until the upstream recovers',
-            {
-              document,
-            },
-          );
-        } else {
-          logger.info('upstream fetch recovered', { document });
-        }
-      },
-    });
-  const caches: Record<DocumentName, RefreshingCache<PreparedDocument>> = {
-    discovery: makeCache('discovery'),
-    jwks: makeCache('jwks'),
-  };
-
+  const caches = new DocumentCaches({ source, settings: config, metrics, logger, clock });
   const handler = createHandler({
     caches,
     metrics,
     logger,
-    expires: new ExpiresClock(config.clientCacheTtlSeconds),
+    expires: new ExpiresClock(config.clientCacheTtlSeconds, clock),
     isShuttingDown: () => shuttingDown,
   });
 
@@ -115,14 +65,7 @@ export async function startGateway(
   });
   const server = createLimitedServer(handler, limits, cuts.onCut);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listenPort, config.listenAddr, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, config.listenAddr, config.listenPort);
   logger.info('listening', {
     address: config.listenAddr,
     port,
@@ -134,28 +77,40 @@ export async function startGateway(
   return {
     server,
     port,
-    close: () => {
+    close: async () => {
       shuttingDown = true;
       cuts.stop();
       relief.stop();
-      return closeServer(server, source, Object.values(caches));
+      caches.stop();
+      await closeServer(server);
+      source.close();
     },
   };
 }
 
-async function closeServer(
-  server: http.Server,
-  source: DocumentSource,
-  caches: RefreshingCache<unknown>[],
-): Promise<void> {
-  for (const cache of caches) cache.stop();
+/** Listens; resolves with the port (the one picked when `port` is 0). */
+async function listen(server: http.Server, address: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish (the handler closes their connections),
+ * and cuts what is still open after the grace period.
+ */
+async function closeServer(server: http.Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Idle keep-alive sockets would hold close() open until their timeout; in-flight ones finish first.
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   await closed;
   clearTimeout(force);
-  source.close();
 }
 
 export async function runServe(config: ServeConfig): Promise<void> {

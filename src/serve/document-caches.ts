@@ -1,0 +1,112 @@
+/**
+ * The two documents' caches and what fills them: fetch, validate and render through core,
+ * prepare the responses once (see responses.ts), count every upstream attempt in the
+ * metrics, and log each state change once. Invariants:
+ * - What a cache holds passed core's validation: a bad document is an attempt that failed.
+ * - The jwks_uri rewrite warning is logged once per distinct rewrite, not per refresh.
+ */
+import { fetchDiscovery, fetchJwks } from '../core/documents.js';
+import { describeError, isGatewayError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { DocumentSource } from '../core/source.js';
+import { RefreshingCache } from './cache.js';
+import type { Clock } from './clock.js';
+import type { ServeConfig } from './config.js';
+import type { DocumentName, DocumentState, GatewayMetrics } from './metrics.js';
+import { type PreparedDocument, prepareDocument } from './responses.js';
+
+export type CacheSettings = Pick<
+  ServeConfig,
+  'normalize' | 'cacheTtlMs' | 'maxStaleMs' | 'clientCacheTtlSeconds'
+>;
+
+export interface DocumentCachesOptions {
+  source: DocumentSource;
+  settings: CacheSettings;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+export class DocumentCaches {
+  readonly discovery: RefreshingCache<PreparedDocument>;
+  readonly jwks: RefreshingCache<PreparedDocument>;
+  /** The last rewrite warned about, as `from -> to`. */
+  private warnedRewrite = '';
+
+  constructor(private readonly options: DocumentCachesOptions) {
+    this.discovery = this.cacheOf('discovery');
+    this.jwks = this.cacheOf('jwks');
+  }
+
+  /** What the metrics read of a document on scrape. */
+  state(document: DocumentName): DocumentState {
+    const cache = this[document];
+    const rendered = cache.value?.rendered;
+    return {
+      fetchedAt: cache.fetchedAt,
+      servingStale: cache.servingStale,
+      ...(rendered?.kind === 'jwks' ? { keyCount: rendered.kids.length } : {}),
+    };
+  }
+
+  stop(): void {
+    this.discovery.stop();
+    this.jwks.stop();
+  }
+
+  private cacheOf(document: DocumentName): RefreshingCache<PreparedDocument> {
+    const { settings, metrics, logger, clock } = this.options;
+    return new RefreshingCache(() => this.load(document), {
+      ttlMs: settings.cacheTtlMs,
+      maxStaleMs: settings.maxStaleMs,
+      clock,
+      onAttempt: ({ ok, durationMs, error }) => {
+        const result = ok ? 'ok' : isGatewayError(error) ? error.code : 'error';
+        metrics.countUpstreamFetch(document, result, durationMs);
+      },
+      onStateChange: (state, error) => {
+        if (state === 'failing') {
+          logger.error('upstream fetch failed; serving the last good document while it lasts', {
+            document,
+            error: describeError(error),
+            has_cached: this[document].value !== undefined,
+          });
+        } else if (state === 'expired') {
+          logger.error(
+            'stale document dropped after MAX_STALE_SECONDS; answering 502 until the upstream recovers',
+            { document },
+          );
+        } else {
+          logger.info('upstream fetch recovered', { document });
+        }
+      },
+    });
+  }
+
+  private async load(document: DocumentName): Promise<PreparedDocument> {
+    const { source, settings } = this.options;
+    const rendered =
+      document === 'discovery'
+        ? await fetchDiscovery(source, settings.normalize)
+        : await fetchJwks(source, settings.normalize);
+    if (rendered.kind === 'discovery' && rendered.jwksUriRewrittenFrom) {
+      this.warnRewrite(rendered.jwksUriRewrittenFrom, rendered.document.jwks_uri);
+    }
+    return prepareDocument(rendered, settings.clientCacheTtlSeconds);
+  }
+
+  private warnRewrite(from: string, to: string): void {
+    const rewrite = `${from} -> ${to}`;
+    if (rewrite === this.warnedRewrite) return;
+    this.warnedRewrite = rewrite;
+    this.options.logger.warn(
+      'jwks_uri is not on the issuer origin; publishing the issuer-relative URL instead',
+      {
+        upstream_jwks_uri: from,
+        jwks_uri: to,
+        hint: 'set --service-account-jwks-uri on the API server, or JWKS_URI=keep to serve it as is',
+      },
+    );
+  }
+}
