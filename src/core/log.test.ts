@@ -113,18 +113,47 @@ describe('text event lines', () => {
     const { logger, output } = logTo('text');
     const msg = 'upstream fetch failed\ntime=2020-01-01T00:00:00Z level=info msg=forged';
     const error = 'UPSTREAM_STATUS: HTTP 500 (\u2028"=\u0085)';
-    logger.error(msg, { document: 'jwks', error, has_cached: false, attempts: 3 });
+    logger.error('upstream_fetch_failed', msg, { document: 'jwks', error, has_cached: false, attempts: 3 });
     const text = output();
     expect(text.slice(0, -1)).not.toMatch(LINE_BREAKS);
     const fields = parseLogfmt(text.slice(0, -1));
     expect(fields).toMatchObject({
       level: 'error',
+      event: 'upstream_fetch_failed',
       msg,
       document: 'jwks',
       error,
       has_cached: 'false',
       attempts: '3',
     });
+  });
+});
+
+describe('event lines', () => {
+  it('carry their event right after the level in text, and as a member in JSON', () => {
+    const text = logTo('text');
+    text.logger.warn('jwks_uri_rewritten', 'jwks_uri moved', { jwks_uri: 'https://issuer/keys' });
+    expect(text.output()).toMatch(
+      /^time=\S+ level=warn event=jwks_uri_rewritten msg="jwks_uri moved" jwks_uri=https:\/\/issuer\/keys\n$/,
+    );
+    const json = logTo('json');
+    json.logger.info('listening', 'listening', { port: 8080 });
+    const line = json.output();
+    expect(JSON.parse(line)).toEqual({
+      level: 30,
+      time: expect.any(Number),
+      event: 'listening',
+      port: 8080,
+      msg: 'listening',
+    });
+    // pino's member order: level, time, then the rest, msg last.
+    expect(Object.keys(JSON.parse(line))).toEqual(['level', 'time', 'event', 'port', 'msg']);
+  });
+
+  it('request lines carry none: the Go gateway’s line stays as it was', () => {
+    const { logger, output } = logTo('json');
+    logger.request({ path: '/healthz', status: 200, cacheHit: false, durationMs: 1 });
+    expect(JSON.parse(output())).not.toHaveProperty('event');
   });
 });
 

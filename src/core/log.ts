@@ -4,6 +4,8 @@
  * (serve: collected into blocks; otherwise each line written at once), flushed on exit.
  * The lines are assembled here rather than by pino: a handful of shapes, and pino with
  * its stream modules costs about 5 MiB of RSS for the life of the pod. Invariants:
+ * - Every line but a request line carries an `event` from log-events.ts, right after
+ *   the level; the request line keeps the Go gateway's exact shape.
  * - Nothing here ever logs a token or an Authorization header.
  * - One event is one line in either format, whatever a value holds: JSON escapes control
  *   characters (the request path's U+2028/U+2029 and C1 controls too), and the text
@@ -13,7 +15,9 @@
  * - A failing stdout never throws into the caller (see LineWriter); serve counts the
  *   lines it drops.
  */
+
 import { LineWriter } from './line-writer.js';
+import type { LogEvent } from './log-events.js';
 
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -26,11 +30,14 @@ export interface RequestLogFields {
   durationMs: number;
 }
 
+/** One line: its stable `event` name, a message for people, and fields. */
+export type LogMethod = (event: LogEvent, msg: string, fields?: LogFields) => void;
+
 export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
   request(fields: RequestLogFields): void;
   flush(): void;
   /** Lines dropped because stdout failed or did not keep up. */
@@ -57,20 +64,20 @@ export function createLogger(options: LoggerOptions): Logger {
   const droppedLines = () => writer.droppedLines;
   const threshold = LEVELS[options.level];
   if (options.format === 'json') {
-    const json = (level: LogLevel, msg: string, fields?: LogFields) => {
+    const json = (level: LogLevel, event: LogEvent, msg: string, fields?: LogFields) => {
       if (LEVELS[level] < threshold) return;
       // Epoch milliseconds: the cheapest timestamp, and what log pipelines parse natively.
-      // JSON.stringify leaves out undefined fields, as pino does.
+      // JSON.stringify leaves out undefined fields, as pino does. Event names need no escaping.
       const members = fields ? JSON.stringify(fields).slice(1, -1) : '';
       destination.write(
-        `{"level":${LEVELS[level]},"time":${Date.now()}${members ? `,${members}` : ''},"msg":${JSON.stringify(msg)}}\n`,
+        `{"level":${LEVELS[level]},"time":${Date.now()},"event":"${event}"${members ? `,${members}` : ''},"msg":${JSON.stringify(msg)}}\n`,
       );
     };
     return {
-      debug: (msg, fields) => json('debug', msg, fields),
-      info: (msg, fields) => json('info', msg, fields),
-      warn: (msg, fields) => json('warn', msg, fields),
-      error: (msg, fields) => json('error', msg, fields),
+      debug: (event, msg, fields) => json('debug', event, msg, fields),
+      info: (event, msg, fields) => json('info', event, msg, fields),
+      warn: (event, msg, fields) => json('warn', event, msg, fields),
+      error: (event, msg, fields) => json('error', event, msg, fields),
       // The same line from a template: this runs once per request, and a template costs a
       // fraction of serializing a fields object.
       request: ({ path, status, cacheHit, durationMs }) => {
@@ -83,17 +90,17 @@ export function createLogger(options: LoggerOptions): Logger {
       droppedLines,
     };
   }
-  const line = (level: LogLevel, msg: string, fields?: LogFields) => {
+  const line = (level: LogLevel, event: LogEvent, msg: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;
     destination.write(
-      `time=${new Date().toISOString()} level=${level} msg=${logfmtValue(msg)}${logfmt(fields)}\n`,
+      `time=${new Date().toISOString()} level=${level} event=${event} msg=${logfmtValue(msg)}${logfmt(fields)}\n`,
     );
   };
   return {
-    debug: (msg, fields) => line('debug', msg, fields),
-    info: (msg, fields) => line('info', msg, fields),
-    warn: (msg, fields) => line('warn', msg, fields),
-    error: (msg, fields) => line('error', msg, fields),
+    debug: (event, msg, fields) => line('debug', event, msg, fields),
+    info: (event, msg, fields) => line('info', event, msg, fields),
+    warn: (event, msg, fields) => line('warn', event, msg, fields),
+    error: (event, msg, fields) => line('error', event, msg, fields),
     request: ({ path, status, cacheHit, durationMs }) => {
       if (LEVELS.info < threshold) return;
       // The Go gateway's exact line, so existing log queries keep working; the path quoted

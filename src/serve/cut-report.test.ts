@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LogFields, Logger } from '../core/log.js';
+import { recordingLogger } from '../../test/support/recording-logger.js';
 import { CLIENT_LIMITS, type CutReason } from './client-limits.js';
 import { CutReporter } from './cut-report.js';
 
@@ -7,31 +7,16 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function recordingLogger() {
-  const lines: Array<{ msg: string; fields?: LogFields }> = [];
-  const record = (msg: string, fields?: LogFields) => {
-    lines.push({ msg, fields });
-  };
-  const logger: Logger = {
-    debug: record,
-    info: record,
-    warn: record,
-    error: record,
-    request: () => {},
-    flush: () => {},
-    droppedLines: () => 0,
-  };
-  return { logger, lines };
-}
-
 describe('CutReporter', () => {
   it('counts every cut, logs the first at once and the rest as one line a second', () => {
     vi.useFakeTimers();
-    const { logger, lines } = recordingLogger();
+    const logger = recordingLogger();
+    const { lines } = logger;
     const counted: CutReason[] = [];
     const reporter = new CutReporter(logger, CLIENT_LIMITS, (reason) => counted.push(reason));
     reporter.onCut('pipelining', '10.0.0.1');
     expect(lines).toHaveLength(1);
+    expect(lines.map((l) => l.event)).toEqual(['connections_cut']);
     expect(lines[0]?.fields).toMatchObject({ reason: 'pipelining', connections: 1, last_client: '10.0.0.1' });
 
     for (let i = 0; i < 999; i++) reporter.onCut('pipelining', '10.0.0.2');

@@ -63,14 +63,18 @@ export class CutReporter {
 
   private log(reason: CutReason, { count, client }: Pending): void {
     if (reason === 'pipelining') {
-      this.logger.warn('closed connections that pipelined requests without reading the answers', {
-        reason,
-        connections: count,
-        max_pipelined: this.limits.maxPipelined,
-        last_client: client,
-      });
+      this.logger.warn(
+        'connections_cut',
+        'closed connections that pipelined requests without reading the answers',
+        {
+          reason,
+          connections: count,
+          max_pipelined: this.limits.maxPipelined,
+          last_client: client,
+        },
+      );
     } else {
-      this.logger.warn('refused connections: too many open', {
+      this.logger.warn('connections_cut', 'refused connections: too many open', {
         reason,
         connections: count,
         max_connections: this.limits.maxConnections,

@@ -67,18 +67,23 @@ export class DocumentCaches {
       },
       onStateChange: (state, error) => {
         if (state === 'failing') {
-          logger.error('upstream fetch failed; serving the last good document while it lasts', {
-            document,
-            error: describeError(error),
-            has_cached: this[document].value !== undefined,
-          });
+          logger.error(
+            'upstream_fetch_failed',
+            'upstream fetch failed; serving the last good document while it lasts',
+            {
+              document,
+              error: describeError(error),
+              has_cached: this[document].value !== undefined,
+            },
+          );
         } else if (state === 'expired') {
           logger.error(
+            'stale_expired',
             'stale document dropped after MAX_STALE_SECONDS; answering 502 until the upstream recovers',
             { document },
           );
         } else {
-          logger.info('upstream fetch recovered', { document });
+          logger.info('upstream_recovered', 'upstream fetch recovered', { document });
         }
       },
     });
@@ -101,6 +106,7 @@ export class DocumentCaches {
     if (rewrite === this.warnedRewrite) return;
     this.warnedRewrite = rewrite;
     this.options.logger.warn(
+      'jwks_uri_rewritten',
       'jwks_uri is not on the issuer origin; publishing the issuer-relative URL instead',
       {
         upstream_jwks_uri: from,

@@ -170,7 +170,7 @@ export function createHandler(deps: HandlerDeps) {
             finish(exchange, 200, headers, text, false);
           },
           (error: unknown) => {
-            logger.error('metrics collection failed', { error: String(error) });
+            logger.error('metrics_failed', 'metrics collection failed', { error: String(error) });
             plain(exchange, 500, PLAIN.internalError);
           },
         );

@@ -57,7 +57,9 @@ export async function startGateway(
   });
 
   const relief = new HeapRelief(exposedCollector(), (durationMs) =>
-    logger.debug('collected garbage after cut connections', { duration_ms: Math.round(durationMs) }),
+    logger.debug('heap_collected', 'collected garbage after cut connections', {
+      duration_ms: Math.round(durationMs),
+    }),
   );
   const cuts = new CutReporter(logger, limits, (reason) => {
     metrics.countCut(reason);
@@ -66,7 +68,7 @@ export async function startGateway(
   const server = createLimitedServer(handler, limits, cuts.onCut);
 
   const port = await listen(server, config.listenAddr, config.listenPort);
-  logger.info('listening', {
+  logger.info('listening', 'listening', {
     address: config.listenAddr,
     port,
     upstream: source.description,
@@ -119,13 +121,13 @@ export async function runServe(config: ServeConfig): Promise<void> {
   try {
     gateway = await startGateway(config, logger);
   } catch (error) {
-    logger.error('startup failed', { error: describeError(error) });
+    logger.error('startup_failed', 'startup failed', { error: describeError(error) });
     logger.flush();
     throw error;
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      logger.info('shutting down', { signal });
+      logger.info('shutting_down', 'shutting down', { signal });
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       gateway.close().then(resolve, resolve);
@@ -133,6 +135,6 @@ export async function runServe(config: ServeConfig): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  logger.info('stopped');
+  logger.info('stopped', 'stopped');
   logger.flush();
 }

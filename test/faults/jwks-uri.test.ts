@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogFields, Logger } from '../../src/core/log.js';
 import { resolveServeConfig } from '../../src/serve/config.js';
 import { startGateway } from '../../src/serve/server.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from '../support/apiserver.js';
 import { runCli } from '../support/cli.js';
 import { createTestPki, type TestPki } from '../support/pki.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const ISSUER = 'https://oidc.example.com/c1';
 const KEY_FILE = fileURLToPath(new URL('../../examples/service-account.pub', import.meta.url));
@@ -63,22 +63,6 @@ describe('publish', () => {
   });
 });
 
-/** A logger that keeps what it is given, so the warnings can be read back. */
-function recordingLogger(): Logger & { warnings: Array<{ msg: string; fields?: LogFields }> } {
-  const warnings: Array<{ msg: string; fields?: LogFields }> = [];
-  const ignore = () => {};
-  return {
-    warnings,
-    debug: ignore,
-    info: ignore,
-    error: ignore,
-    request: ignore,
-    flush: ignore,
-    droppedLines: () => 0,
-    warn: (msg, fields) => warnings.push({ msg, ...(fields ? { fields } : {}) }),
-  };
-}
-
 async function discoveryThroughServe(jwksUri: string) {
   const config = resolveServeConfig(
     {},
@@ -105,7 +89,10 @@ async function discoveryThroughServe(jwksUri: string) {
         })
         .on('error', reject);
     });
-    return { document: JSON.parse(body) as { jwks_uri: string }, warnings: logger.warnings };
+    return {
+      document: JSON.parse(body) as { jwks_uri: string },
+      rewrites: logger.events('jwks_uri_rewritten'),
+    };
   } finally {
     await gateway.close();
   }
@@ -115,14 +102,16 @@ describe('serve', () => {
   it('JWKS_URI set to a URL on the issuer’s origin: served, and no rewrite warning', async () => {
     const served = await discoveryThroughServe(`${ISSUER}/keys/jwks.json`);
     expect(served.document.jwks_uri).toBe(`${ISSUER}/keys/jwks.json`);
-    expect(served.warnings.filter((w) => w.msg.startsWith(REWRITE_WARNING))).toEqual([]);
+    expect(served.rewrites).toEqual([]);
   });
 
   it('JWKS_URI=auto moving the API server’s own address: the warning, naming both URLs', async () => {
     const served = await discoveryThroughServe('auto');
     expect(served.document.jwks_uri).toBe(`${ISSUER}/openid/v1/jwks`);
-    expect(served.warnings.filter((w) => w.msg.startsWith(REWRITE_WARNING))).toEqual([
+    expect(served.rewrites).toEqual([
       expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringMatching(new RegExp(`^${REWRITE_WARNING}`)),
         fields: expect.objectContaining({
           upstream_jwks_uri: `${apiserver.url}/openid/v1/jwks`,
           jwks_uri: `${ISSUER}/openid/v1/jwks`,

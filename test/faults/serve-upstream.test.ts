@@ -9,7 +9,6 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/core/log.js';
 import { resolveServeConfig } from '../../src/serve/config.js';
 import { type RunningGateway, startGateway } from '../../src/serve/server.js';
 import {
@@ -19,16 +18,7 @@ import {
   randomToken,
   startApiServer,
 } from '../support/apiserver.js';
-
-const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  request() {},
-  flush() {},
-  droppedLines: () => 0,
-};
+import { recordingLogger } from '../support/recording-logger.js';
 
 let workdir: string;
 let apiserver: ApiServerStandIn;
@@ -63,7 +53,7 @@ async function start(): Promise<string> {
       SA_CA_CERT_PATH: apiserver.pki.caCertPath,
     },
   );
-  gateway = await startGateway(config, silentLogger);
+  gateway = await startGateway(config, recordingLogger());
   return `http://127.0.0.1:${gateway.port}`;
 }
 
