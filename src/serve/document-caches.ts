@@ -67,14 +67,13 @@ export class DocumentCaches {
       },
       onStateChange: (state, error) => {
         if (state === 'failing') {
+          const hasCached = this[document].value !== undefined;
           logger.error(
             'upstream_fetch_failed',
-            'upstream fetch failed; serving the last good document while it lasts',
-            {
-              document,
-              error: describeError(error),
-              has_cached: this[document].value !== undefined,
-            },
+            hasCached
+              ? 'upstream fetch failed; serving the last good document until a fetch succeeds or MAX_STALE_SECONDS pass after its expiry'
+              : 'upstream fetch failed; nothing cached, answering 502 until a fetch succeeds',
+            { document, error: describeError(error), has_cached: hasCached },
           );
         } else if (state === 'expired') {
           logger.error(

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ApiServerStandIn,
   DISCOVERY_PATH,
@@ -469,6 +469,23 @@ describe('startApiServer', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(replies.map((r) => r.body)).toEqual([server.jwksJson(), server.jwksJson()]);
       expect(server.count(JWKS_PATH)).toBe(2);
+    });
+
+    it('hold: answers normally once the promise settles, not before', async () => {
+      let release!: () => void;
+      server.setFault(JWKS_PATH, {
+        kind: 'hold',
+        until: new Promise<void>((resolve) => (release = resolve)),
+      });
+      let answered = false;
+      const reply = request(server, JWKS_PATH, { token }).finally(() => {
+        answered = true;
+      });
+      await vi.waitFor(() => expect(server.count(JWKS_PATH)).toBe(1));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      release();
+      expect((await reply).body).toBe(server.jwksJson());
     });
 
     it('hang: never answers', async () => {

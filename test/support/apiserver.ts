@@ -48,6 +48,8 @@ export type Fault =
   | { kind: 'private-key' }
   | { kind: 'body'; contentType: string; body: string | Buffer; status?: number }
   | { kind: 'delay'; ms: number }
+  /** Answers normally once `until` settles: a test decides when, instead of a fixed delay. */
+  | { kind: 'hold'; until: Promise<unknown> }
   | { kind: 'hang' };
 
 export interface RecordedRequest {
@@ -359,6 +361,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       }
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
+        return route(req, res, path);
+      case 'hold':
+        await fault.until.catch(() => {});
         return route(req, res, path);
       case 'hang':
         return; // never answer; close() destroys the socket
