@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RefreshingCache } from './cache.js';
+import { resolveServeConfig } from './config.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -16,6 +17,25 @@ function deferred<T>() {
 }
 
 describe('RefreshingCache', () => {
+  it('keeps a value through TTL + max-stale at the longest settings: one timer, within Node’s limit', async () => {
+    // Vitest's fake timers, like Node, fire a timer longer than 2^31-1 ms at once.
+    vi.useFakeTimers();
+    const longest = resolveServeConfig({}, { CACHE_TTL_SECONDS: '86400', MAX_STALE_SECONDS: '1814400' });
+    expect(() => resolveServeConfig({}, { MAX_STALE_SECONDS: '1814401' })).toThrow(/MAX_STALE_SECONDS/);
+    expect(() => resolveServeConfig({}, { CACHE_TTL_SECONDS: '86401' })).toThrow(/CACHE_TTL_SECONDS/);
+    const states: string[] = [];
+    const cache = new RefreshingCache(async () => 'doc', {
+      ttlMs: longest.cacheTtlMs,
+      maxStaleMs: longest.maxStaleMs,
+      onStateChange: (state) => states.push(state),
+    });
+    await cache.get();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(cache.value).toBe('doc');
+    expect(states).toEqual([]);
+    cache.stop();
+  });
+
   it('shares one load between concurrent misses', async () => {
     const pending = deferred<string>();
     const load = vi.fn(() => pending.promise);

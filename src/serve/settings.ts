@@ -41,7 +41,8 @@ export const serveSettings = {
     flag: 'max-stale-seconds',
     env: 'MAX_STALE_SECONDS',
     describe: 'How long the last good document is served after the upstream starts failing',
-    // 21 days: longer than Node timers can wait in one step, and longer than any token lives.
+    // 21 days: the cache waits out TTL + max-stale with one timer, and Node fires a timer
+    // longer than 2^31-1 ms (24.8 days) at once; with the longest TTL (1 day) this is 22 days.
     kind: kind.integer(0, 1814400),
     default: 86400,
   }),
