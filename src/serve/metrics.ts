@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics on a private registry, built from prom-client's own files (below).
- * Invariant: a request costs one array increment; everything else is read or copied
- * when /metrics is scraped.
+ * Invariant: the request path only bumps plain numbers, never calls prom-client; those
+ * numbers are copied in, and everything else is read, when /metrics is scraped.
  */
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
