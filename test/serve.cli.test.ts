@@ -9,60 +9,43 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type TestContext, vi } from 'vitest';
 import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli, type ServeProcess, startServe } from './support/cli.js';
 import { writeImportRecorder } from './support/import-recorder.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-const agent = new http.Agent({ keepAlive: false });
-
-function request(
-  url: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
+/** GET over a new connection: status and body. */
+function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers, agent },
-      (res) => {
+    http
+      .get(url, { agent: false }, (res) => {
         let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
+        res.setEncoding('utf8').on('data', (chunk: string) => {
           body += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Waits for what a process does on its own (a log line, an upstream request), polling briefly. */
+function until(condition: () => boolean): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!condition()) throw new Error('condition not met in time');
+    },
+    { timeout: 10_000, interval: 20 },
+  );
 }
 
 let workdir: string;
 let pki: TestPki;
-let apiserver: ApiServerStandIn;
-let tokenPath: string;
-let token: string;
-const running: ServeProcess[] = [];
 
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-serve-'));
-  // One CA for the whole file, outliving each stand-in: a dead upstream must look like one, not like a missing CA.
+  // One CA for the whole file, outliving each stand-in.
   pki = await createTestPki();
 });
 
@@ -71,42 +54,49 @@ afterAll(async () => {
   await pki.cleanup();
 });
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-  await apiserver?.close();
-});
-
-async function setup(fault?: Parameters<ApiServerStandIn['setFault']>[1], faultPath = JWKS_PATH) {
-  token = randomToken();
-  apiserver = await startApiServer({ tokens: [token], pki });
-  if (fault) apiserver.setFault(faultPath, fault);
-  tokenPath = join(workdir, `token-${token.slice(0, 8)}`);
-  // Written with a trailing newline, as a hand-made Secret often is: the gateway must trim it.
+/**
+ * What one test runs against: its own stand-in, token file and folder, all removed when
+ * the test ends (so the tests of this file can run side by side), and the processes it
+ * started killed.
+ */
+async function fixture(onTestFinished: TestContext['onTestFinished']) {
+  const dir = await mkdtemp(join(workdir, 'test-'));
+  const token = randomToken();
+  const apiserver = await startApiServer({ tokens: [token], pki });
+  const tokenPath = join(dir, 'token');
   await writeFile(tokenPath, `${token}\n`);
-}
-
-async function serve(env: Record<string, string> = {}): Promise<ServeProcess> {
-  const process = await startServe([], {
-    UPSTREAM_HOST: apiserver.url,
-    SA_TOKEN_PATH: tokenPath,
-    SA_CA_CERT_PATH: apiserver.pki.caCertPath,
-    ...env,
+  const processes: ServeProcess[] = [];
+  onTestFinished(async () => {
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await apiserver.close();
   });
-  running.push(process);
-  return process;
+  return {
+    dir,
+    token,
+    apiserver,
+    /** The in-cluster settings for this stand-in. */
+    env: { UPSTREAM_HOST: apiserver.url, SA_TOKEN_PATH: tokenPath, SA_CA_CERT_PATH: pki.caCertPath },
+    async serve(args: string[], env: Record<string, string>, nodeArgs: string[] = []) {
+      const process = await startServe(args, env, nodeArgs);
+      processes.push(process);
+      return process;
+    },
+  };
 }
 
-describe('serve lifecycle', () => {
-  it('with --log-format text: the Go gateway’s request line; on SIGTERM the request in flight is answered, then exit 0', async () => {
+describe.concurrent('serve lifecycle', () => {
+  it('with --log-format text: the Go gateway’s request line; on SIGTERM the request in flight is answered, then exit 0', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { apiserver, env, serve } = await fixture(onTestFinished);
     let release!: () => void;
-    await setup({ kind: 'hold', until: new Promise<void>((resolve) => (release = resolve)) });
-    const gateway = await startServe(['--log-format', 'text'], {
-      UPSTREAM_HOST: apiserver.url,
-      SA_TOKEN_PATH: tokenPath,
-      SA_CA_CERT_PATH: apiserver.pki.caCertPath,
+    apiserver.setFault(JWKS_PATH, {
+      kind: 'hold',
+      until: new Promise<void>((resolve) => (release = resolve)),
     });
-    running.push(gateway);
-    const inFlight = request(`${gateway.url}${JWKS_PATH}`);
+    const gateway = await serve(['--log-format', 'text'], env);
+    const inFlight = get(`${gateway.url}${JWKS_PATH}`);
     await until(() => apiserver.count(JWKS_PATH) === 1);
     gateway.child.kill('SIGTERM');
     // Shutdown has begun with the request still waiting on the upstream; now let it finish.
@@ -125,33 +115,34 @@ describe('serve lifecycle', () => {
   });
 });
 
-describe('serve sources', () => {
-  it('in-cluster: never loads @kubernetes/client-node (the positive control: --kubeconfig does)', async () => {
-    await setup();
-    const recorder = await writeImportRecorder(workdir);
-    const gateway = await startServe(
-      [],
-      { UPSTREAM_HOST: apiserver.url, SA_TOKEN_PATH: tokenPath, SA_CA_CERT_PATH: apiserver.pki.caCertPath },
-      [recorder.importFlag],
-    );
-    running.push(gateway);
-    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
-    expect(await readFile(recorder.logPath, 'utf8')).toBe('');
-
-    const kubeconfig = join(workdir, 'kubeconfig.yaml');
+describe.concurrent('serve sources', () => {
+  it('in-cluster: never loads @kubernetes/client-node (the positive control: --kubeconfig does)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { apiserver, dir, env, serve, token } = await fixture(onTestFinished);
+    const inCluster = await writeImportRecorder(await mkdtemp(join(dir, 'in-cluster-')));
+    const viaKubeconfig = await writeImportRecorder(await mkdtemp(join(dir, 'kubeconfig-')));
+    const kubeconfig = join(dir, 'kubeconfig.yaml');
     await writeFile(kubeconfig, kubeconfigFor(apiserver, token));
-    const viaKubeconfig = await startServe(['--kubeconfig', kubeconfig], {}, [recorder.importFlag]);
-    running.push(viaKubeconfig);
-    const reply = await request(`${viaKubeconfig.url}${JWKS_PATH}`);
+    const [gateway, kubeconfigGateway] = await Promise.all([
+      serve([], env, [inCluster.importFlag]),
+      serve(['--kubeconfig', kubeconfig], {}, [viaKubeconfig.importFlag]),
+    ]);
+
+    expect((await get(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
+    expect(await readFile(inCluster.logPath, 'utf8')).toBe('');
+
+    const reply = await get(`${kubeconfigGateway.url}${JWKS_PATH}`);
     expect(reply.status).toBe(200);
     expect(reply.body).toBe(`${JSON.stringify(JSON.parse(apiserver.jwksJson()), null, 2)}\n`);
-    expect(await readFile(recorder.logPath, 'utf8')).toContain('@kubernetes/client-node');
-    expect(viaKubeconfig.lines.find((l) => l.event === 'listening')?.upstream).toBe(
+    expect(await readFile(viaKubeconfig.logPath, 'utf8')).toContain('@kubernetes/client-node');
+    expect(kubeconfigGateway.lines.find((l) => l.event === 'listening')?.upstream).toBe(
       `kubeconfig context "test" ${apiserver.url}`,
     );
     // JSON by default: one line per request (flushed within 250 ms).
-    await until(() => viaKubeconfig.lines.some((l) => l.msg === 'request'));
-    expect(viaKubeconfig.lines.find((l) => l.msg === 'request')).toEqual({
+    await until(() => kubeconfigGateway.lines.some((l) => l.msg === 'request'));
+    expect(kubeconfigGateway.lines.find((l) => l.msg === 'request')).toEqual({
       level: 30,
       time: expect.any(Number),
       msg: 'request',
@@ -162,13 +153,18 @@ describe('serve sources', () => {
     });
   });
 
-  it('--kubeconfig with a wrong token: 502 to clients, the 401 named in the log', async () => {
-    await setup();
-    const kubeconfig = join(workdir, 'kubeconfig-bad.yaml');
+  it('--kubeconfig with a wrong token: 502 to clients, the 401 named in the log', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { apiserver, dir, serve } = await fixture(onTestFinished);
+    const kubeconfig = join(dir, 'kubeconfig-bad.yaml');
     await writeFile(kubeconfig, kubeconfigFor(apiserver, 'not-a-valid-token'));
-    const gateway = await serve({ KUBECONFIG: kubeconfig });
-    expect((await request(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
-    await until(() => gateway.lines.some((l) => /HTTP 401/.test(String(l.error))));
+    const gateway = await serve([], { KUBECONFIG: kubeconfig });
+    expect((await get(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
+    await until(() =>
+      gateway.lines.some((l) => l.event === 'upstream_fetch_failed' && /HTTP 401/.test(String(l.error))),
+    );
   });
 });
 
@@ -192,20 +188,20 @@ current-context: test
 `;
 }
 
-describe('serve configuration errors', () => {
-  it.each([
+describe.concurrent('serve configuration errors', () => {
+  it.for<[Record<string, string>, RegExp]>([
     [{ CACHE_TTL_SECONDS: 'abc' }, /invalid CACHE_TTL_SECONDS: "abc"/],
     [{ LISTEN_PORT: '70000' }, /invalid LISTEN_PORT: "70000"/],
     [{ PRETTY_PRINT_JSON: 'maybe' }, /invalid PRETTY_PRINT_JSON/],
     [{ UPSTREAM_TIMEOUT_SECONDS: '0' }, /invalid UPSTREAM_TIMEOUT_SECONDS/],
-  ])('%j → non-zero exit naming the variable', async (env, message) => {
+  ])('%j → non-zero exit naming the variable', async ([env, message], { expect }) => {
     const result = await runCli(['serve'], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('rejects an unknown flag', async () => {
+  it('rejects an unknown flag', async ({ expect }) => {
     const result = await runCli(['serve', '--cache-ttl', '5']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Unknown argument/);
