@@ -8,7 +8,8 @@
  * - A scheduled callback never keeps the process alive (the timer is unref'd).
  * Durations that are only measured (request and upstream fetch times, for logs and
  * metrics) read `performance.now()` directly: they time real work, and nothing the
- * gateway decides depends on them.
+ * gateway decides depends on them. The pacing of cut-connection log lines and heap
+ * relief (cut-report.ts, heap-relief.ts) keeps real timers too: it follows real floods.
  */
 
 /** Cancels a scheduled callback; calling it after the callback ran does nothing. */
