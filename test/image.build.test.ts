@@ -78,7 +78,12 @@ async function buildStage(stage: Stage, app: string, built: Map<string, string>,
         break;
       }
       case 'RUN':
-        await run('/bin/sh', ['-c', instruction.shell], { cwd: app, env, maxBuffer: 16 << 20 });
+        try {
+          await run('/bin/sh', ['-c', instruction.shell], { cwd: app, env, maxBuffer: 16 << 20 });
+        } catch (error) {
+          const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+          throw new Error(`RUN ${instruction.args} failed\n${stdout ?? ''}\n${stderr ?? ''}`);
+        }
         break;
       case 'ENV':
       case 'USER':
