@@ -3,8 +3,15 @@
  * a deadline (--store-timeout-seconds), past which the run fails with STORE_TIMEOUT and
  * exit 1, and the process exits then rather than whenever the SDK gives up (the S3 SDK
  * only printed a warning at 30 s and kept waiting). What was published stays consistent:
- * a stalled write stops the run like any failed write. The built CLI runs as a process,
- * against s3rver and the GCS emulator behind a proxy that stalls the chosen requests.
+ * a stalled write stops the run like any failed write. s3rver and the GCS emulator sit
+ * behind a proxy that stalls the chosen requests.
+ *
+ * - Per backend (each SDK has its own sockets that could keep a process alive), one run of
+ *   the built CLI as a process: a stalled write, then exit 1 shortly past a 1 s deadline with
+ *   the one-line error, and no write after the stalled one. The two run side by side.
+ * - The other stalls (every read; the first write) as whole runs in this process, under a
+ *   0.3 s deadline. The store's own deadline on every backend is in the store contract
+ *   (test/stores/contract.ts).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +20,10 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, STALL, startFaultProxy } from '../publish.support.js';
+import { resolvePublishConfig } from '../../src/publish/config.js';
+import type { PublishReport } from '../../src/publish/report.js';
+import { publishFailure, runPublish } from '../../src/publish/run.js';
+import { captureIo, type FaultProxy, STALL, startFaultProxy } from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import {
@@ -31,6 +41,11 @@ const STATE_KEY = '.kube-oidc-gateway/state.json';
 const DEADLINE_SECONDS = 1;
 /** Start-up, the deadline itself and a generous margin for a shared machine; the SDKs alone waited 30 s and more. */
 const EXIT_WITHIN_MS = DEADLINE_SECONDS * 1000 + 6000;
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+  AWS_REGION: S3_REGION,
+};
 
 let dir: string;
 let s3: S3TestServer;
@@ -39,8 +54,8 @@ let s3Proxy: FaultProxy;
 let gcsProxy: FaultProxy;
 let s3Client: S3Client;
 let storage: Storage;
-let restoreGcsEnv: () => void;
 const keyFiles: string[] = [];
+const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   [dir, s3, gcs] = await Promise.all([
@@ -59,26 +74,25 @@ beforeAll(async () => {
     keyFiles.push(path);
   }
   s3Client = new S3Client(s3.clientConfig());
-  restoreGcsEnv = gcs.applyEnv();
+  // The library reads STORAGE_EMULATOR_HOST when a client is made: this one reads the emulator
+  // directly, the runs in this process go through the proxy (with the S3 credentials).
+  process.env.STORAGE_EMULATOR_HOST = gcs.host;
   storage = new Storage({ projectId: 'test' });
+  Object.assign(process.env, S3_ENV, { STORAGE_EMULATOR_HOST: gcsProxy.url });
 });
 
 afterAll(async () => {
   s3Client?.destroy();
-  restoreGcsEnv?.();
+  process.env = savedEnv;
   await Promise.all([s3Proxy?.close(), gcsProxy?.close()]);
   await Promise.all([s3?.close(), gcs?.stop(), rm(dir, { recursive: true, force: true })]);
-});
-
-afterEach(() => {
-  s3Proxy.refuse(undefined);
-  gcsProxy.refuse(undefined);
 });
 
 interface Backend {
   name: string;
   proxy: () => FaultProxy;
-  args: (prefix: string) => string[];
+  /** The destination flags, as argv for a run in this process. */
+  argv: (prefix: string) => Record<string, unknown>;
   env: () => Record<string, string>;
   /** The method a write uses. */
   write: string;
@@ -89,18 +103,12 @@ const backends: Backend[] = [
   {
     name: 'S3',
     proxy: () => s3Proxy,
-    args: (prefix) => [
-      '--dest',
-      `s3://test-bucket/${prefix}`,
-      '--s3-endpoint',
-      s3Proxy.url,
-      '--s3-force-path-style',
-    ],
-    env: () => ({
-      AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-      AWS_REGION: S3_REGION,
+    argv: (prefix) => ({
+      dest: [`s3://test-bucket/${prefix}`],
+      's3-endpoint': s3Proxy.url,
+      's3-force-path-style': true,
     }),
+    env: () => S3_ENV,
     write: 'PUT',
     async read(prefix, key) {
       try {
@@ -116,7 +124,7 @@ const backends: Backend[] = [
   {
     name: 'GCS',
     proxy: () => gcsProxy,
-    args: (prefix) => ['--dest', `gs://oidc-bucket/${prefix}`],
+    argv: (prefix) => ({ dest: [`gs://oidc-bucket/${prefix}`] }),
     env: () => ({ STORAGE_EMULATOR_HOST: gcsProxy.url }),
     write: 'POST',
     async read(prefix, key) {
@@ -127,81 +135,133 @@ const backends: Backend[] = [
   },
 ];
 
+/** The built CLI, as a process. */
 async function publish(backend: Backend, prefix: string, keys: string[], extra: string[] = []) {
-  const args = ['publish', '--from-keys', ...keys, '--issuer', ISSUER, ...backend.args(prefix), ...extra];
+  const flags = Object.entries(backend.argv(prefix)).flatMap(([flag, value]) =>
+    value === true ? [`--${flag}`] : [value as string[] | string].flat().flatMap((v) => [`--${flag}`, v]),
+  );
+  const args = ['publish', '--from-keys', ...keys, '--issuer', ISSUER, ...flags, ...extra];
   const started = performance.now();
   const result = await runCli(args, { env: backend.env(), timeoutMs: 30_000 });
   return { ...result, elapsed: performance.now() - started };
 }
 
+/** A whole run in this process, each store call under `timeoutMs`. */
+async function publishInProcess(backend: Backend, prefix: string, keys: string[], timeoutMs = 10_000) {
+  const config = resolvePublishConfig(
+    { 'from-keys': keys, issuer: ISSUER, ...backend.argv(prefix) },
+    backend.env(),
+  );
+  config.store.timeoutMs = timeoutMs;
+  const started = performance.now();
+  const report = await runPublish(config, captureIo().io);
+  return { report, error: publishFailure(report), elapsed: performance.now() - started };
+}
+
 const readAll = (backend: Backend, prefix: string) =>
   Promise.all([JWKS_KEY, DISCOVERY_KEY, STATE_KEY].map((key) => backend.read(prefix, key)));
 
-describe.each(backends)('a stalled $name store', (backend) => {
-  const deadline = ['--store-timeout-seconds', String(DEADLINE_SECONDS)];
+const statusesOf = (report: PublishReport) =>
+  report.destinations[0]?.objects.map((object) => `${object.kind}:${object.status}`);
 
-  it('reads that never answer: STORE_TIMEOUT, exit 1 just past the deadline, nothing written', async () => {
-    backend.proxy().refuse(({ method }) => (method === 'GET' || method === 'HEAD' ? STALL : undefined));
-    backend.proxy().requests.length = 0;
-    const run = await publish(backend, 'stalled-reads', [keyFiles[0] as string], deadline);
+/**
+ * From now on the proxy stalls writes of this object and answers everything else. Gives the
+ * writes that reach it from now on, in order, as the decoded request targets (path and query:
+ * a GCS upload names its object in the query).
+ */
+function stallWritesOf(backend: Backend, prefix: string, key: string): string[] {
+  const writes: string[] = [];
+  backend.proxy().refuse(({ method, url }) => {
+    if (method !== backend.write) return undefined;
+    writes.push(decodeURIComponent(url));
+    return decodeURIComponent(url).includes(`${prefix}/${key}`) ? STALL : undefined;
+  });
+  return writes;
+}
+
+// Each backend has its own proxy, prefix and process: nothing shared, so side by side.
+describe.concurrent.each(backends)('a stalled $name store, the built CLI as a process', (backend) => {
+  afterEach(() => backend.proxy().refuse(undefined));
+
+  it('a stalled write of the discovery document: STORE_TIMEOUT, exit 1 just past the deadline, the one line, no write after it', async ({
+    expect,
+  }) => {
+    const prefix = 'stalled-process';
+    const [first, second] = keyFiles as [string, string];
+    const before = await publishInProcess(backend, prefix, [first]);
+    expect(before.error).toBeUndefined();
+    const published = await readAll(backend, prefix);
+
+    // The RSA key changes all three objects: the JWKS goes out, the discovery document stalls.
+    const writes = stallWritesOf(backend, prefix, DISCOVERY_KEY);
+    const run = await publish(
+      backend,
+      prefix,
+      [first, second],
+      ['--store-timeout-seconds', String(DEADLINE_SECONDS), '--output', 'json'],
+    );
     expect(run.code).toBe(1);
+    expect(run.elapsed).toBeGreaterThanOrEqual(DEADLINE_SECONDS * 1000);
+    expect(run.elapsed).toBeLessThan(EXIT_WITHIN_MS);
     const lines = run.stderr.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^error: STORE_TIMEOUT: \S+stalled-reads\/\S+: (HEAD|GET) got no answer within 1 s; the store is unreachable or stalled \(check the endpoint and the network, or raise --store-timeout-seconds\)$/,
+      /^error: STORE_TIMEOUT: \S+stalled-process\/\.well-known\/openid-configuration: PUT got no answer within 1 s; the store is unreachable or stalled \(check the endpoint and the network, or raise --store-timeout-seconds\)$/,
     );
-    expect(run.elapsed).toBeGreaterThanOrEqual(DEADLINE_SECONDS * 1000);
-    expect(run.elapsed).toBeLessThan(EXIT_WITHIN_MS);
+    const report = JSON.parse(run.stdout) as PublishReport;
+    expect(statusesOf(report)).toEqual(['jwks:updated', 'discovery:failed', 'state:skipped']);
+    // The JWKS, then the stalled write, the last the run made.
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toContain(`${prefix}/${JWKS_KEY}`);
+    expect(writes[1]).toContain(`${prefix}/${DISCOVERY_KEY}`);
+
+    // Consistent: the discovery document and the state are the ones before; the new JWKS is
+    // out, and the discovery document published still points at it.
+    const [jwks, discovery, state] = await readAll(backend, prefix);
+    expect(discovery).toBe(published[1]);
+    expect(state).toBe(published[2]);
+    expect(JSON.parse(jwks ?? '{}').keys).toHaveLength(2);
+  });
+});
+
+describe.each(backends)('a stalled $name store, a whole run in process', (backend) => {
+  afterEach(() => backend.proxy().refuse(undefined));
+
+  it('reads that never answer: STORE_TIMEOUT just past the deadline, nothing written', async () => {
+    backend.proxy().refuse(({ method }) => (method === 'GET' || method === 'HEAD' ? STALL : undefined));
+    backend.proxy().requests.length = 0;
+    const run = await publishInProcess(backend, 'stalled-reads', [keyFiles[0] as string], 300);
+    expect(run.error?.code).toBe('STORE_TIMEOUT');
+    expect(run.error?.message).toMatch(
+      /^\S+stalled-reads\/\S+: (HEAD|GET) got no answer within 0\.3 s; the store is unreachable or stalled \(check the endpoint and the network, or raise --store-timeout-seconds\)$/,
+    );
+    expect(run.elapsed).toBeGreaterThanOrEqual(290);
+    expect(run.elapsed).toBeLessThan(5000);
     expect(backend.proxy().requests.filter((request) => request.startsWith(backend.write))).toEqual([]);
+    expect(await readAll(backend, 'stalled-reads')).toEqual([undefined, undefined, undefined]);
   });
 
-  it.each([
-    ['the JWKS', JWKS_KEY, ['jwks:failed', 'discovery:skipped', 'state:skipped']],
-    ['the discovery document', DISCOVERY_KEY, ['jwks:updated', 'discovery:failed', 'state:skipped']],
-  ])(
-    'a write of %s that never answers: STORE_TIMEOUT, exit 1, the writes after it not made',
-    async (_what, stalledKey, statuses) => {
-      const prefix = `stalled-${stalledKey.split('/')[0]?.replace('.', '')}`;
-      const [first, second] = keyFiles as [string, string];
-      const before = await publish(backend, prefix, [first]);
-      expect(before.code, before.stderr).toBe(0);
-      const published = await readAll(backend, prefix);
+  it('a write of the JWKS that never answers: STORE_TIMEOUT, the writes after it not made; the next run completes', async () => {
+    const prefix = 'stalled-openid';
+    const [first, second] = keyFiles as [string, string];
+    expect((await publishInProcess(backend, prefix, [first])).error).toBeUndefined();
+    const published = await readAll(backend, prefix);
 
-      // The RSA key changes all three objects.
-      backend
-        .proxy()
-        .refuse(({ method, url }) =>
-          method === backend.write && decodeURIComponent(url).includes(`${prefix}/${stalledKey}`)
-            ? STALL
-            : undefined,
-        );
-      const run = await publish(backend, prefix, [first, second], [...deadline, '--output', 'json']);
-      expect(run.code).toBe(1);
-      expect(run.elapsed).toBeLessThan(EXIT_WITHIN_MS);
-      const report = JSON.parse(run.stdout);
-      const objects = report.destinations[0].objects as Array<{
-        kind: string;
-        status: string;
-        error?: { code: string };
-      }>;
-      expect(objects.map((object) => `${object.kind}:${object.status}`)).toEqual(statuses);
-      expect(objects.find((object) => object.status === 'failed')?.error?.code).toBe('STORE_TIMEOUT');
-      expect(run.stderr).toMatch(/^error: STORE_TIMEOUT: \S+: PUT got no answer within 1 s; /m);
+    const writes = stallWritesOf(backend, prefix, JWKS_KEY);
+    const run = await publishInProcess(backend, prefix, [first, second], 300);
+    expect(statusesOf(run.report)).toEqual(['jwks:failed', 'discovery:skipped', 'state:skipped']);
+    expect(run.error?.code).toBe('STORE_TIMEOUT');
+    expect(run.error?.message).toMatch(
+      /^\S+stalled-openid\/openid\/v1\/jwks: PUT got no answer within 0\.3 s; /,
+    );
+    expect(writes).toHaveLength(1);
+    // Nothing changed: the stalled proxy never forwarded the JWKS.
+    expect(await readAll(backend, prefix)).toEqual(published);
 
-      // Consistent: the discovery document and the state are the ones before; the JWKS the old or
-      // the new (the stalled proxy never forwarded it), and the discovery document still points at it.
-      const [jwks, discovery, state] = await readAll(backend, prefix);
-      expect(discovery).toBe(published[1]);
-      expect(state).toBe(published[2]);
-      if (stalledKey === JWKS_KEY) expect(jwks).toBe(published[0]);
-      else expect(JSON.parse(jwks ?? '{}').keys).toHaveLength(2);
-
-      // Once the store answers again the next run completes what this one left; once per backend is enough.
-      if (stalledKey === DISCOVERY_KEY) {
-        backend.proxy().refuse(undefined);
-        const after = await publish(backend, prefix, [first, second]);
-        expect(after.code, after.stderr).toBe(0);
-      }
-    },
-  );
+    // Once the store answers again the next run completes what this one left.
+    backend.proxy().refuse(undefined);
+    const after = await publishInProcess(backend, prefix, [first, second]);
+    expect(after.error).toBeUndefined();
+    expect(statusesOf(after.report)).toEqual(['jwks:updated', 'discovery:updated', 'state:updated']);
+  });
 });
