@@ -3,13 +3,18 @@
  * the one-line-per-check text output and --output json, against a bucket on the S3 test
  * server over HTTPS (the documents are put there with the SDK, as a hand-made setup would
  * be), with the API-server stand-in as the cluster for --token-request and --compare-cluster.
+ * Each test uploads to a prefix of its own (its own issuer), so the processes run side by
+ * side. Bad values a flag's resolver refuses are resolved in this process; a few go through
+ * the process for the exit code and the one line.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeDiscovery, normalizeJwks } from '../src/core/documents.js';
+import { GatewayError } from '../src/core/errors.js';
+import { resolveVerifyConfig } from '../src/verify/config.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
@@ -24,14 +29,27 @@ let pki: TestPki;
 let s3: S3TestServer;
 let client: S3Client;
 let apiserver: ApiServerStandIn;
-let issuer: string;
+let clusterIssuer: string;
 let clusterEnv: Record<string, string>;
 
-async function put(key: string, body: Buffer, contentType = 'application/json'): Promise<void> {
+let sites = 0;
+
+/** A fresh prefix in the bucket, and the issuer a bucket there gives: no other test reads it. */
+function freshIssuer(): { prefix: string; issuer: string } {
+  const prefix = `${PREFIX}-${++sites}`;
+  return { prefix, issuer: `${s3.endpoint}/${BUCKET}/${prefix}` };
+}
+
+async function put(
+  prefix: string,
+  key: string,
+  body: Buffer,
+  contentType = 'application/json',
+): Promise<void> {
   await client.send(
     new PutObjectCommand({
       Bucket: BUCKET,
-      Key: `${PREFIX}/${key}`,
+      Key: `${prefix}/${key}`,
       Body: body,
       ContentType: contentType,
       CacheControl: 'public, max-age=300',
@@ -39,17 +57,26 @@ async function put(key: string, body: Buffer, contentType = 'application/json'):
   );
 }
 
-/** The cluster's documents, rendered as serve and publish render them, into the bucket. */
-async function upload(): Promise<void> {
+/** The cluster's documents, rendered as serve and publish render them, into the bucket at `prefix` under `issuer`. */
+async function upload(prefix: string, issuer: string): Promise<void> {
   const normalize = { pretty: true, jwksUri: { mode: 'auto' as const } };
-  await put('openid/v1/jwks', normalizeJwks(JSON.parse(apiserver.jwksJson()), normalize).body);
-  await put(
-    '.well-known/openid-configuration',
-    normalizeDiscovery(JSON.parse(apiserver.discoveryJson()), normalize).body,
-  );
+  const discovery = {
+    ...JSON.parse(apiserver.discoveryJson()),
+    issuer,
+    jwks_uri: `${issuer}/openid/v1/jwks`,
+  };
+  await put(prefix, 'openid/v1/jwks', normalizeJwks(JSON.parse(apiserver.jwksJson()), normalize).body);
+  await put(prefix, '.well-known/openid-configuration', normalizeDiscovery(discovery, normalize).body);
 }
 
-function verify(args: string[], env: Record<string, string> = {}) {
+/** A fresh prefix with the cluster's documents. */
+async function uploaded(): Promise<{ prefix: string; issuer: string }> {
+  const site = freshIssuer();
+  await upload(site.prefix, site.issuer);
+  return site;
+}
+
+function verify(issuer: string, args: string[], env: Record<string, string> = {}) {
   return runCli(['verify', '--issuer', issuer, '--ca', pki.caCertPath, ...args], { env });
 }
 
@@ -58,9 +85,9 @@ beforeAll(async () => {
   pki = await createTestPki();
   s3 = await startS3Server({ tls: { key: pki.keyPem, cert: pki.certPem, ca: pki.caCertPem } });
   client = new S3Client(s3.clientConfig());
-  issuer = `${s3.endpoint}/${BUCKET}/${PREFIX}`;
+  clusterIssuer = `${s3.endpoint}/${BUCKET}/${PREFIX}`;
   const token = randomToken();
-  apiserver = await startApiServer({ issuer, pki, tokens: [token] });
+  apiserver = await startApiServer({ issuer: clusterIssuer, pki, tokens: [token] });
   const tokenPath = join(workdir, 'token');
   await writeFile(tokenPath, `${token}\n`);
   clusterEnv = { UPSTREAM_HOST: apiserver.url, SA_TOKEN_PATH: tokenPath, SA_CA_CERT_PATH: pki.caCertPath };
@@ -74,11 +101,12 @@ afterAll(async () => {
   await rm(workdir, { recursive: true, force: true });
 });
 
-beforeEach(upload);
-
-describe('verify CLI', () => {
-  it('exits 0 on a correct bucket, one line per check', async () => {
+describe.concurrent('verify CLI', () => {
+  it('exits 0 on a correct bucket, one line per check', async ({ expect }) => {
+    // The cluster's own issuer: --compare-cluster compares it, --token-request mints for it.
+    await upload(PREFIX, clusterIssuer);
     const run = await verify(
+      clusterIssuer,
       ['--allow-private', '--compare-cluster', '--gcp', '--token-request', 'ci/verifier'],
       clusterEnv,
     );
@@ -86,7 +114,7 @@ describe('verify CLI', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     for (const line of lines) expect(line).toMatch(LINE);
-    expect(lines).toContain(`ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
+    expect(lines).toContain(`ok issuer-match: discovery issuer equals --issuer "${clusterIssuer}"`);
     expect(lines.filter((l) => l.startsWith('warn '))).toEqual([
       'warn issuer-public: issuer host 127.0.0.1 is a loopback address (127.0.0.0/8); relying parties on the internet cannot reach it (allowed by --allow-private)',
       'warn jwks-uri-public: jwks_uri host 127.0.0.1 is a loopback address (127.0.0.0/8); relying parties on the internet cannot reach it (allowed by --allow-private)',
@@ -100,8 +128,11 @@ describe('verify CLI', () => {
     ]);
   });
 
-  it("--provider, repeated: each cloud's rules, failing what AWS and Azure would refuse", async () => {
-    const run = await verify([
+  it("--provider, repeated: each cloud's rules, failing what AWS and Azure would refuse", async ({
+    expect,
+  }) => {
+    const { issuer } = await uploaded();
+    const run = await verify(issuer, [
       '--allow-private',
       '--provider',
       'aws',
@@ -137,8 +168,9 @@ describe('verify CLI', () => {
     );
   });
 
-  it('writes a JSON report with --output json', async () => {
-    const run = await verify(['--allow-private', '--output', 'json']);
+  it('writes a JSON report with --output json', async ({ expect }) => {
+    const { issuer } = await uploaded();
+    const run = await verify(issuer, ['--allow-private', '--output', 'json']);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ issuer, ok: true });
@@ -146,13 +178,16 @@ describe('verify CLI', () => {
     expect(report.checks.map((c: { check: string }) => c.check)).toContain('jwks-valid');
   });
 
-  it('exits 1 when a check fails: a loopback issuer without --allow-private, a JWKS removed from the bucket', async () => {
-    const privateRun = await verify([]);
+  it('exits 1 when a check fails: a loopback issuer without --allow-private, a JWKS removed from the bucket', async ({
+    expect,
+  }) => {
+    const { prefix, issuer } = await uploaded();
+    const privateRun = await verify(issuer, []);
     expect(privateRun.code).toBe(1);
     expect(privateRun.stdout).toMatch(/^FAIL issuer-public: /m);
 
-    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}/openid/v1/jwks` }));
-    const run = await verify(['--allow-private', '--output', 'json']);
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${prefix}/openid/v1/jwks` }));
+    const run = await verify(issuer, ['--allow-private', '--output', 'json']);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(false);
@@ -161,33 +196,50 @@ describe('verify CLI', () => {
     ]);
   });
 
-  it('exits 1 on a JWKS stored without a content type (S3 then serves binary/octet-stream)', async () => {
-    await put('openid/v1/jwks', normalizeJwks(JSON.parse(apiserver.jwksJson()), { pretty: true }).body, '');
-    const run = await verify(['--allow-private']);
+  it('exits 1 on a JWKS stored without a content type (S3 then serves binary/octet-stream)', async ({
+    expect,
+  }) => {
+    const { prefix, issuer } = await uploaded();
+    const jwks = normalizeJwks(JSON.parse(apiserver.jwksJson()), { pretty: true }).body;
+    await put(prefix, 'openid/v1/jwks', jwks, '');
+    const run = await verify(issuer, ['--allow-private']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^FAIL jwks-content-type: /m);
   });
 
-  it.each([
+  // What yargs refuses (a missing flag, flags that conflict, an unknown flag) and one value a
+  // resolver refuses: exit 2 and the message, from the process. The other values below.
+  it.for<[string[], string]>([
     [['verify'], 'Missing required argument: issuer'],
-    [['verify', '--issuer', 'oidc.example.com'], 'invalid --issuer: "oidc.example.com" is not a URL'],
     [['verify', '--issuer', 'https://o.example', '--max-age-limit', 'day'], 'invalid --max-age-limit'],
-    [['verify', '--issuer', 'https://o.example', '--output', 'xml'], 'invalid --output'],
     [
       ['verify', '--issuer', 'https://o.example', '--provider', 'oracle'],
       'invalid --provider: "oracle" is not one of aws, gcp, azure',
     ],
-    [['verify', '--issuer', 'https://o.example', '--token-request', 'verifier'], 'is not NAMESPACE/NAME'],
     [
       ['verify', '--issuer', 'https://o.example', '--token', 't', '--token-request', 'a/b'],
       'mutually exclusive',
     ],
-    [['verify', '--issuer', 'https://o.example', '--ca', '/nonexistent/ca.pem'], 'invalid --ca'],
     [['verify', '--issuer', 'https://o.example', '--no-such-flag'], 'Unknown argument'],
-  ])('exits 2 on bad usage: %j', async (args, message) => {
+  ])('exits 2 on bad usage: %j', async ([args, message], { expect }) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(message);
+  });
+});
+
+describe('verify refuses a bad value before any check, naming the flag (exit 2: CONFIG_INVALID)', () => {
+  it.each([
+    [{ issuer: 'oidc.example.com' }, 'invalid --issuer: "oidc.example.com" is not a URL'],
+    [{ issuer: 'https://o.example', 'max-age-limit': 'day' }, 'invalid --max-age-limit'],
+    [{ issuer: 'https://o.example', output: 'xml' }, 'invalid --output'],
+    [{ issuer: 'https://o.example', 'token-request': 'verifier' }, 'is not NAMESPACE/NAME'],
+    [{ issuer: 'https://o.example', ca: '/nonexistent/ca.pem' }, 'invalid --ca'],
+  ])('%j', async (argv, message) => {
+    const error = await resolveVerifyConfig(argv, {}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) });
+    expect((error as Error).message).not.toContain('\n');
   });
 });
