@@ -1,6 +1,7 @@
 /**
  * `publish --verify`: after writing, publish runs verify's own checks against the public
- * URL, as a relying party would, and fails the run when they fail.
+ * URL, as a relying party would, and fails the run when they fail. Every case writes where
+ * no other does (its own prefix or folder), so the processes run side by side.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePublishConfig } from '../src/publish/config.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 import {
@@ -65,8 +67,8 @@ function publish(prefix: string, extra: string[]) {
   );
 }
 
-describe('publish --verify', () => {
-  it('runs the verify checks on the public URL after writing and reports them', async () => {
+describe.concurrent('publish --verify', () => {
+  it('runs the verify checks on the public URL after writing and reports them', async ({ expect }) => {
     const result = await publish('clusters/a', ['--verify', '--verify-allow-private']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -77,7 +79,9 @@ describe('publish --verify', () => {
     expect(result.stdout).not.toContain('FAIL');
   });
 
-  it('fails the run with one line when a check fails (a loopback issuer, without --verify-allow-private)', async () => {
+  it('fails the run with one line when a check fails (a loopback issuer, without --verify-allow-private)', async ({
+    expect,
+  }) => {
     const result = await publish('clusters/b', ['--verify', '--output', 'json']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -91,7 +95,7 @@ describe('publish --verify', () => {
     );
   });
 
-  it('trusts the CA given with --ca for the public check and verify, and only then', async () => {
+  it('trusts the CA given with --ca for the public check and verify, and only then', async ({ expect }) => {
     const folder = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-publish-ca-'));
     const site = https.createServer({ key: pki.keyPem, cert: pki.certPem }, (req, res) => {
       const path = new URL(req.url ?? '/', 'https://site').pathname;
@@ -107,31 +111,36 @@ describe('publish --verify', () => {
       );
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    const issuer = `https://127.0.0.1:${(site.address() as AddressInfo).port}/c`;
-    const run = (extra: string[]) =>
+    const base = `https://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    // Each run publishes an issuer of its own, a folder the site serves, so they run side by side.
+    const run = (name: string, extra: string[]) =>
       runCli([
         'publish',
         '--from-keys',
         KEY_FILE,
         '--issuer',
-        issuer,
+        `${base}/${name}`,
         '--dest',
-        join(folder, 'c'),
+        join(folder, name),
         '--check-public-url',
-        issuer,
+        `${base}/${name}`,
         '--verify',
         '--verify-allow-private',
         ...extra,
       ]);
     try {
-      const untrusted = await run([]);
+      const [untrusted, trusted, missing] = await Promise.all([
+        run('untrusted', []),
+        run('trusted', ['--ca', pki.caCertPath]),
+        run('missing', ['--ca', join(folder, 'no-such-ca.pem')]),
+      ]);
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/PUBLIC_CHECK_FAILED: .*(certificate|self-signed|verify)/i);
-      const trusted = await run(['--ca', pki.caCertPath]);
       expect(trusted.stderr).toBe('');
       expect(trusted.code).toBe(0);
-      expect(trusted.stdout).toContain(`    ok issuer-match: discovery issuer equals --issuer "${issuer}"`);
-      const missing = await run(['--ca', join(folder, 'no-such-ca.pem')]);
+      expect(trusted.stdout).toContain(
+        `    ok issuer-match: discovery issuer equals --issuer "${base}/trusted"`,
+      );
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(
         /invalid --ca: cannot read .*no-such-ca\.pem: no such file or directory \(ENOENT\)$/m,
@@ -142,10 +151,15 @@ describe('publish --verify', () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+});
 
-  it('refuses --verify without a public URL to verify', async () => {
-    const result = await runCli(['publish', '--dest', '/tmp/unused', '--verify'], {});
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--verify needs --check-public-url');
+describe('publish --verify without a public URL', () => {
+  it('is refused before anything is read or written: CONFIG_INVALID, naming what is missing', () => {
+    expect(() => resolvePublishConfig({ dest: ['/tmp/unused'], verify: true }, {})).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: '--verify needs --check-public-url: the public URL to verify',
+      }),
+    );
   });
 });
