@@ -133,7 +133,19 @@ describe('kubeconfig errors never echo the file', () => {
 
   it('publish and verify, as processes: one line on stderr or in the report, never the token', async () => {
     const path = await file('cli.yaml', withTokenLine(`    token: "${TOKEN}`));
-    const published = await runCli(['publish', '--kubeconfig', path, '--dest', join(dir, 'out')]);
+    // verify --token-request loads the kubeconfig through its own path (TokenRequest). Side by side.
+    const [published, verified] = await Promise.all([
+      runCli(['publish', '--kubeconfig', path, '--dest', join(dir, 'out')]),
+      runCli([
+        'verify',
+        '--issuer',
+        'https://127.0.0.1:9/c1',
+        '--kubeconfig',
+        path,
+        '--token-request',
+        'ci/verifier',
+      ]),
+    ]);
     expect(published.code).toBe(1);
     expect(published.stderr).toBe(
       `error: SOURCE_CREDENTIALS: kubeconfig ${path} is not valid YAML at line 17, column 1 ` +
@@ -141,16 +153,6 @@ describe('kubeconfig errors never echo the file', () => {
     );
     expect(published.stdout).not.toContain(TOKEN);
 
-    // verify --token-request loads the kubeconfig through its own path (TokenRequest).
-    const verified = await runCli([
-      'verify',
-      '--issuer',
-      'https://127.0.0.1:9/c1',
-      '--kubeconfig',
-      path,
-      '--token-request',
-      'ci/verifier',
-    ]);
     expect(verified.code).toBe(1);
     expect(verified.stdout).toMatch(
       /^FAIL token-request: TokenRequest for ci\/verifier failed: kubeconfig .* line 17, column 1/m,

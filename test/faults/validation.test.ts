@@ -1,13 +1,18 @@
 /**
- * Validation through the built CLI: an issuer given on the command line (publish
- * --from-keys --issuer, verify --issuer) must be written as URL parsers write it back, or
- * the run stops before anything is fetched or written, naming the canonical form.
+ * Validation of an issuer given on the command line (publish --from-keys --issuer, verify
+ * --issuer): it must be written as URL parsers write it back, or the run stops before
+ * anything is fetched or written, naming the canonical form. One case per command through
+ * the built CLI (the exit code and the one line), side by side; the other forms as whole
+ * publish runs in this process.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePublishConfig } from '../../src/publish/config.js';
+import { publishFailure, runPublish } from '../../src/publish/run.js';
+import { captureIo } from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 
 const KEY_FILE = fileURLToPath(new URL('../../examples/service-account.pub', import.meta.url));
@@ -22,23 +27,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('a non-canonical --issuer is a usage error naming the canonical form', () => {
-  it.each([
-    ['https://h/a/../c1', 'https://h/c1'],
-    ['https:///c1', 'https://c1/'],
-    ['https://h/c 1', 'https://h/c%201'],
-    ['https://bücher.example/c1', 'https://xn--bcher-kva.example/c1'],
-  ])('publish --from-keys --issuer %s', async (issuer, canonical) => {
+describe.concurrent('a non-canonical --issuer is a usage error naming the canonical form, the built CLI', () => {
+  it('publish --from-keys --issuer https://h/a/../c1', async ({ expect }) => {
     const dest = join(dir, 'out');
-    const run = await runCli(['publish', '--from-keys', KEY_FILE, '--issuer', issuer, '--dest', dest]);
+    const run = await runCli([
+      'publish',
+      '--from-keys',
+      KEY_FILE,
+      '--issuer',
+      'https://h/a/../c1',
+      '--dest',
+      dest,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `error: CONFIG_INVALID: invalid --issuer: issuer "${issuer}" is not canonical; did you mean "${canonical}"?\n`,
+      'error: CONFIG_INVALID: invalid --issuer: issuer "https://h/a/../c1" is not canonical; did you mean "https://h/c1"?\n',
     );
     await expect(readdir(dest)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('verify --issuer', async () => {
+  it('verify --issuer', async ({ expect }) => {
     const run = await runCli(['verify', '--issuer', 'https://h/a/../c1']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
@@ -47,23 +55,34 @@ describe('a non-canonical --issuer is a usage error naming the canonical form', 
     );
   });
 
-  it('a bare origin without its slash is accepted by both', async () => {
+  it('a bare origin without its slash is accepted by both', async ({ expect }) => {
     const dest = join(dir, 'bare');
-    const published = await runCli([
-      'publish',
-      '--from-keys',
-      KEY_FILE,
-      '--issuer',
-      'https://oidc.example.com',
-      '--dest',
-      dest,
+    const [published, verified] = await Promise.all([
+      runCli(['publish', '--from-keys', KEY_FILE, '--issuer', 'https://oidc.example.com', '--dest', dest]),
+      // Loopback without --allow-private: the checks run (and fail) without any request.
+      runCli(['verify', '--issuer', 'https://127.0.0.1:9']),
     ]);
     expect(published.stderr).toBe('');
     expect(published.code).toBe(0);
-    // Loopback without --allow-private: the checks run (and fail) without any request.
-    const verified = await runCli(['verify', '--issuer', 'https://127.0.0.1:9']);
     expect(verified.stderr).toBe('');
     expect(verified.stdout).toMatch(/^ok issuer-https: /);
     expect(verified.code).toBe(1);
+  });
+});
+
+describe('a non-canonical publish --from-keys --issuer, a whole run in this process', () => {
+  it.each([
+    ['https:///c1', 'https://c1/'],
+    ['https://h/c 1', 'https://h/c%201'],
+    ['https://bücher.example/c1', 'https://xn--bcher-kva.example/c1'],
+  ])('%s: CONFIG_INVALID naming %s, nothing written', async (issuer, canonical) => {
+    const dest = join(dir, 'in-process');
+    const argv = { 'from-keys': [KEY_FILE], issuer, dest: [dest] };
+    const report = await runPublish(resolvePublishConfig(argv, {}), captureIo().io);
+    expect(publishFailure(report)).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: `invalid --issuer: issuer "${issuer}" is not canonical; did you mean "${canonical}"?`,
+    });
+    await expect(readdir(dest)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
