@@ -38,6 +38,12 @@ export interface FaultProxy {
   /** Stalled requests whose client gave up and closed the connection, as "METHOD /path". */
   abandoned: string[];
   refuse(rule: FaultRule | undefined): void;
+  /**
+   * Resolves once no forwarded request is waiting for its answer from the target. A client
+   * killed after sending a whole body leaves its request on its way: s3rver writes an object
+   * in place, so a read meanwhile could see half of it where S3 shows the old or the new one.
+   */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const abandoned: string[] = [];
   const sockets = new Set<Socket>();
   let closing = false;
+  let forwarding = 0;
+  const waiters: Array<() => void> = [];
+  const forwarded = () => {
+    forwarding -= 1;
+    if (forwarding > 0) return;
+    for (const wake of waiters.splice(0)) wake();
+  };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     requests.push(`${req.method} ${path}`);
@@ -79,6 +92,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const body: Buffer[] = [];
     req.on('data', (chunk: Buffer) => body.push(chunk));
     req.on('end', () => {
+      forwarding += 1;
+      let answered = false;
+      const settled = () => {
+        if (answered) return;
+        answered = true;
+        forwarded();
+      };
       const forward = http.request(
         {
           host: upstream.hostname,
@@ -88,11 +108,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           headers: req.headers,
         },
         (answer) => {
+          // s3rver and the emulator answer once the object is stored.
+          settled();
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         },
       );
-      forward.on('error', () => res.destroy());
+      forward.on('error', () => {
+        settled();
+        res.destroy();
+      });
       forward.end(Buffer.concat(body));
     });
   });
@@ -108,6 +133,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     refuse(next) {
       rule = next;
     },
+    idle: () =>
+      forwarding === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
     close: async () => {
       closing = true;
       for (const socket of sockets) socket.destroy();

@@ -187,6 +187,8 @@ interface KillTarget {
   writeEvents: number;
   /** Leftover temporary files (a folder only). */
   temporaries(): Promise<string[]>;
+  /** Resolves once every write that reached the store has landed (a killed client's last PUT too). */
+  settled(): Promise<void>;
 }
 
 function folderTarget(root: string): KillTarget {
@@ -206,6 +208,8 @@ function folderTarget(root: string): KillTarget {
       const entries = await readdir(root, { recursive: true });
       return entries.filter((entry) => entry.endsWith('.tmp'));
     },
+    // A rename is atomic and done when the killed process is gone.
+    settled: async () => {},
   };
 }
 
@@ -234,6 +238,7 @@ function s3Target(prefix: string): KillTarget {
       return () => s3Proxy.refuse(undefined);
     },
     temporaries: async () => [],
+    settled: () => s3Proxy.idle(),
   };
 }
 
@@ -322,6 +327,7 @@ describe.concurrent.each([
       });
       const code = await run.exited;
       stop();
+      await target.settled();
       await checkPublished(
         `iteration ${iteration}, after a run ${code === null ? 'killed' : `that exited ${code}`}`,
       );

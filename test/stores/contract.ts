@@ -8,11 +8,12 @@
  * given, missing objects, overwrites, nested keys, locations, close, the per-call deadline,
  * refusals with their stable codes), then publish's sync on top of it (the write order, zero
  * writes on a rerun, only what changed rewritten, dry run, a refused write stopping the run).
- * Every test takes a fresh site (a prefix or folder no other test uses), so the cases run in
- * any order; what is asserted about the backend is read with its own client, not the store.
+ * Every test takes a fresh site (a prefix or folder no other test uses, its refusals and
+ * stalls its own), so the cases run in any order and side by side; what is asserted about the
+ * backend is read with its own client, not the store.
  */
 import type { KeyObject } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, it as baseIt, beforeAll, describe, expect } from 'vitest';
 import type { ErrorCode } from '../../src/core/errors.js';
 import { etagOf } from '../../src/core/render.js';
 import { type DestinationResult, type SyncOptions, syncDestination } from '../../src/publish/sync.js';
@@ -121,36 +122,55 @@ const putsSeen = (site: StoreSite) => site.calls()?.filter((call) => call.op ===
 const sortedCalls = (calls: ObservedCall[] | undefined) =>
   calls?.map((call) => `${call.op} ${call.key}`).sort();
 
+/** The sites a test takes and the stores it opens there: closed and healed when it ends. */
+interface SiteScope {
+  /** A site no other test uses. */
+  freshSite(): Promise<StoreSite>;
+  /** A fresh site, and a store opened there. */
+  fresh(timeoutMs?: number): Promise<{ site: StoreSite; store: ObjectStore }>;
+}
+
 export function describeStoreContract(backend: StoreBackend): void {
-  const opened: ObjectStore[] = [];
-  const sites: StoreSite[] = [];
+  /** The stores opened at each site, closed with the test that took the site. */
+  const openedAt = new WeakMap<StoreSite, ObjectStore[]>();
 
   beforeAll(() => backend.start());
   afterAll(() => backend.stop());
-  afterEach(async () => {
-    for (const store of opened.splice(0)) store.close();
-    await Promise.all(sites.splice(0).map((site) => site.heal()));
-  });
 
-  async function freshSite(): Promise<StoreSite> {
-    const site = await backend.site();
-    sites.push(site);
-    return site;
-  }
-  /** A fresh site, and a store opened there. */
-  async function fresh(timeoutMs?: number): Promise<{ site: StoreSite; store: ObjectStore }> {
-    const site = await freshSite();
-    return { site, store: await open(site, timeoutMs) };
-  }
   async function open(site: StoreSite, timeoutMs?: number): Promise<ObjectStore> {
     const store = await site.open(timeoutMs);
-    opened.push(store);
+    openedAt.get(site)?.push(store);
     return store;
   }
 
-  describe(`${backend.name} store`, () => {
-    it('gives back what put() stored, bytes and headers, and the backend holds them as given', async () => {
-      const { site, store } = await fresh();
+  // Each test's own scope (a fixture, not afterEach: the tests run side by side).
+  const it = baseIt.extend<{ scope: SiteScope }>({
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+    scope: async ({}, use) => {
+      const sites: StoreSite[] = [];
+      const freshSite = async () => {
+        const site = await backend.site();
+        sites.push(site);
+        openedAt.set(site, []);
+        return site;
+      };
+      await use({
+        freshSite,
+        async fresh(timeoutMs) {
+          const site = await freshSite();
+          return { site, store: await open(site, timeoutMs) };
+        },
+      });
+      for (const site of sites) for (const store of openedAt.get(site) ?? []) store.close();
+      await Promise.all(sites.map((site) => site.heal()));
+    },
+  });
+
+  describe.concurrent(`${backend.name} store`, () => {
+    it('gives back what put() stored, bytes and headers, and the backend holds them as given', async ({
+      scope,
+    }) => {
+      const { site, store } = await scope.fresh();
       const body = Buffer.from('{"keys":[]}\n');
       const options = putOptions(body);
       await store.put(JWKS_KEY, body, options);
@@ -177,8 +197,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('records --public-read, and head() reports it, where the store keeps headers', async () => {
-      const { site, store } = await fresh();
+    it('records --public-read, and head() reports it, where the store keeps headers', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const body = Buffer.from('{"public":true}');
       const refused = site.publicReadAlwaysRefused;
       if (refused) {
@@ -203,8 +223,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('answers undefined for an object that does not exist, to head() and get()', async () => {
-      const { site, store } = await fresh();
+    it('answers undefined for an object that does not exist, to head() and get()', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       await site.mark();
       expect(await store.head(JWKS_KEY)).toBeUndefined();
       expect(await store.get(STATE_KEY)).toBeUndefined();
@@ -220,8 +240,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('replaces an object whole on a second put(): bytes, headers and ACL', async () => {
-      const { site, store } = await fresh();
+    it('replaces an object whole on a second put(): bytes, headers and ACL', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const long = Buffer.from(`{"keys":["${'x'.repeat(4000)}"]}`);
       const short = Buffer.from('{"keys":[]}');
       const publicRead = site.publicReadAlwaysRefused === undefined;
@@ -239,8 +259,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('keeps keys at any depth apart, each where locate() says', async () => {
-      const { site, store } = await fresh();
+    it('keeps keys at any depth apart, each where locate() says', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const keys = ['top.json', DISCOVERY_KEY, 'a/b/c/d.json', 'a/b.json'];
       for (const key of keys)
         await store.put(key, Buffer.from(JSON.stringify({ key })), putOptions(Buffer.from(key)));
@@ -251,15 +271,15 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('names itself and its objects as the destination was given', async () => {
-      const { site, store } = await fresh();
+    it('names itself and its objects as the destination was given', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       expect(store.description).toBe(site.description);
       expect(store.locate(STATE_KEY)).toBe(site.locate(STATE_KEY));
       expect(store.recordsHeaders).toBe(site.recordsHeaders);
     });
 
-    it('after close(), what it wrote is there for the store opened again', async () => {
-      const { site, store } = await fresh();
+    it('after close(), what it wrote is there for the store opened again', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const body = Buffer.from('{"closed":true}');
       await store.put(STATE_KEY, body, putOptions(body, { cacheControl: 'no-cache' }));
       store.close();
@@ -267,8 +287,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect((await again.get(STATE_KEY))?.equals(body)).toBe(true);
     });
 
-    it('refuses to read back an object larger than a stored document may be', async () => {
-      const { site, store } = await fresh();
+    it('refuses to read back an object larger than a stored document may be', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const big = Buffer.alloc(MAX_STORED_OBJECT_BYTES + 1, 0x20);
       await store.put(STATE_KEY, big, putOptions(big, { cacheControl: 'no-cache' }));
       await expect(store.get(STATE_KEY)).rejects.toMatchObject({
@@ -279,8 +299,8 @@ export function describeStoreContract(backend: StoreBackend): void {
 
     it.skipIf(backend.noStall !== undefined)(
       `every call has the run's deadline: one never answered fails with STORE_TIMEOUT at it${backend.noStall ? ` (skipped: ${backend.noStall})` : ''}`,
-      async () => {
-        const { site, store } = await fresh(300);
+      async ({ scope }) => {
+        const { site, store } = await scope.fresh(300);
         site.stall?.(JWKS_KEY);
         const body = Buffer.from('{}');
         const started = performance.now();
@@ -298,8 +318,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       },
     );
 
-    it('a refused write fails with the stable code and one line naming the object; what was there stays', async () => {
-      const { site, store } = await fresh();
+    it('a refused write fails with the stable code and one line naming the object; what was there stays', async ({
+      scope,
+    }) => {
+      const { site, store } = await scope.fresh();
       const before = Buffer.from('{"before":true}');
       await store.put(DISCOVERY_KEY, before, putOptions(before));
       const expected = await site.refuseWrites(DISCOVERY_KEY);
@@ -316,8 +338,8 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect((await site.readBack(DISCOVERY_KEY))?.body.equals(before)).toBe(true);
     });
 
-    it('a bucket that takes no ACLs refuses --public-read with advice, and only that', async () => {
-      const { site, store } = await fresh();
+    it('a bucket that takes no ACLs refuses --public-read with advice, and only that', async ({ scope }) => {
+      const { site, store } = await scope.fresh();
       const expected = site.refusePublicRead?.(JWKS_KEY);
       const body = Buffer.from('{}');
       if (expected === undefined) {
@@ -337,7 +359,7 @@ export function describeStoreContract(backend: StoreBackend): void {
     });
   });
 
-  describe(`publish's sync on the ${backend.name} store`, () => {
+  describe.concurrent(`publish's sync on the ${backend.name} store`, () => {
     let keys: KeyObject[];
     beforeAll(() => {
       keys = [ecKey(), ecKey()];
@@ -368,8 +390,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       return Promise.all(objectKeys.map(async (key) => (await site.readBack(key))?.body.toString()));
     }
 
-    it('a first run creates the JWKS, then the discovery document, then the state, exactly as rendered', async () => {
-      const site = await freshSite();
+    it('a first run creates the JWKS, then the discovery document, then the state, exactly as rendered', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await site.mark();
       const { result, documents } = await sync(site, keys);
       expect(result.ok).toBe(true);
@@ -404,8 +428,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       if (site.recordsHeaders) expect(state).toMatchObject({ cacheControl: 'no-cache', publicRead: false });
     });
 
-    it('a rerun with nothing new writes nothing: one HEAD per document, one read of the state and of the JWKS', async () => {
-      const site = await freshSite();
+    it('a rerun with nothing new writes nothing: one HEAD per document, one read of the state and of the JWKS', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       await site.mark();
       const { result } = await sync(site, keys);
@@ -419,8 +445,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('a changed key set rewrites only what changed, and the state read back keeps a removed key for its window', async () => {
-      const site = await freshSite();
+    it('a changed key set rewrites only what changed, and the state read back keeps a removed key for its window', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       const [first, second] = keys as [KeyObject, KeyObject];
       await publishFirst(site, [first]);
 
@@ -444,8 +472,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect(await site.writes()).toEqual([]);
     });
 
-    it('headers alone changing (max-age) rewrite both documents where the store keeps headers, nothing on a folder', async () => {
-      const site = await freshSite();
+    it('headers alone changing (max-age) rewrite both documents where the store keeps headers, nothing on a folder', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       await site.mark();
       const { result } = await sync(site, keys, { maxAgeSeconds: 60 });
@@ -459,8 +489,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       }
     });
 
-    it('--public-read is recorded: turning it on rewrites the documents once, then nothing', async () => {
-      const site = await freshSite();
+    it('--public-read is recorded: turning it on rewrites the documents once, then nothing', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       await site.mark();
       const on = await sync(site, keys, { publicRead: true });
@@ -484,8 +516,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect(await site.writes()).toEqual([]);
     });
 
-    it('a dry run writes nothing and reports what would change, with the lines of the JWKS', async () => {
-      const site = await freshSite();
+    it('a dry run writes nothing and reports what would change, with the lines of the JWKS', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const extra = ecKey();
@@ -507,8 +541,10 @@ export function describeStoreContract(backend: StoreBackend): void {
     const MOVED_JWKS_KEY = 'keys/jwks.json';
     const movedJwks = { jwksKey: MOVED_JWKS_KEY, now: T0 + HOUR };
 
-    it('a refused JWKS write: the discovery document and the state are not written either, all stay as they were', async () => {
-      const site = await freshSite();
+    it('a refused JWKS write: the discovery document and the state are not written either, all stay as they were', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const expected = await site.refuseWrites(MOVED_JWKS_KEY);
@@ -528,8 +564,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect(await site.readBack(MOVED_JWKS_KEY)).toBeUndefined();
     });
 
-    it('a refused discovery write after the JWKS: the keys are out, the old discovery document and state stay', async () => {
-      const site = await freshSite();
+    it('a refused discovery write after the JWKS: the keys are out, the old discovery document and state stay', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       const before = await heldBodies(site, [JWKS_KEY, DISCOVERY_KEY, STATE_KEY]);
       const expected = await site.refuseWrites(DISCOVERY_KEY);
@@ -546,8 +584,10 @@ export function describeStoreContract(backend: StoreBackend): void {
       expect(JSON.parse((await site.readBack(MOVED_JWKS_KEY))?.body.toString() ?? '{}').keys).toHaveLength(3);
     });
 
-    it('--public-read refused by the bucket: nothing is written, and the line says what to do instead', async () => {
-      const site = await freshSite();
+    it('--public-read refused by the bucket: nothing is written, and the line says what to do instead', async ({
+      scope,
+    }) => {
+      const site = await scope.freshSite();
       await publishFirst(site);
       const expected = site.refusePublicRead?.(JWKS_KEY);
       await site.mark();

@@ -25,7 +25,8 @@ let storage: Storage;
 let sites = 0;
 /** Every request through the proxy, in order. */
 const seen: ProxiedRequest[] = [];
-let fault: FaultRule | undefined;
+/** Each site's refusal or stall, if any: a rule matches only its own site's objects. */
+const faults = new Map<string, FaultRule>();
 const savedHost = process.env.STORAGE_EMULATOR_HOST;
 
 /** What a JSON API request does to which object: a media upload, a download (alt=media), or a metadata read. */
@@ -48,7 +49,11 @@ describeStoreContract({
     proxy = await startFaultProxy(gcs.host);
     proxy.refuse((request) => {
       seen.push(request);
-      return fault?.(request);
+      for (const rule of faults.values()) {
+        const answer = rule(request);
+        if (answer) return answer;
+      }
+      return undefined;
     });
     // The library reads STORAGE_EMULATOR_HOST when a client is made: this one goes straight to
     // the emulator, every store opened later through the proxy.
@@ -110,8 +115,9 @@ describeStoreContract({
           return key !== undefined ? [key] : [];
         }),
       async refuseWrites(key) {
-        fault = (request) =>
-          request.method === 'POST' && writeOf(request) === key ? GCS_FORBIDDEN : undefined;
+        faults.set(prefix, (request) =>
+          request.method === 'POST' && writeOf(request) === key ? GCS_FORBIDDEN : undefined,
+        );
         return {
           code: 'STORE_ACCESS_DENIED',
           line: new RegExp(
@@ -120,12 +126,13 @@ describeStoreContract({
         };
       },
       refusePublicRead(key) {
-        fault = (request) =>
+        faults.set(prefix, (request) =>
           request.method === 'POST' &&
           writeOf(request) === key &&
           request.url.includes('predefinedAcl=publicRead')
             ? GCS_UNIFORM_ACCESS
-            : undefined;
+            : undefined,
+        );
         return {
           code: 'STORE_ACCESS_DENIED',
           line: new RegExp(
@@ -134,10 +141,12 @@ describeStoreContract({
         };
       },
       stall(key) {
-        fault = (request) => (request.method === 'POST' && writeOf(request) === key ? STALL : undefined);
+        faults.set(prefix, (request) =>
+          request.method === 'POST' && writeOf(request) === key ? STALL : undefined,
+        );
       },
       async heal() {
-        fault = undefined;
+        faults.delete(prefix);
       },
     };
   },

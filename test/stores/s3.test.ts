@@ -36,7 +36,8 @@ let client: S3Client;
 let sites = 0;
 /** Every request through the proxy, in order. */
 const seen: ProxiedRequest[] = [];
-let fault: FaultRule | undefined;
+/** Each site's refusal or stall, if any: a rule matches only its own site's objects. */
+const faults = new Map<string, FaultRule>();
 const savedEnv = { ...process.env };
 
 describeStoreContract({
@@ -46,7 +47,11 @@ describeStoreContract({
     proxy = await startFaultProxy(s3.endpoint);
     proxy.refuse((request) => {
       seen.push(request);
-      return fault?.(request);
+      for (const rule of faults.values()) {
+        const answer = rule(request);
+        if (answer) return answer;
+      }
+      return undefined;
     });
     client = new S3Client(s3.clientConfig());
     // The SDK's default chain reads these, as it does in a pod or on a laptop.
@@ -112,8 +117,9 @@ describeStoreContract({
           return request.method === 'PUT' && key !== undefined ? [key] : [];
         }),
       async refuseWrites(key) {
-        fault = ({ method, path }) =>
-          method === 'PUT' && keyOf(path) === key ? S3_ACCESS_DENIED : undefined;
+        faults.set(prefix, ({ method, path }) =>
+          method === 'PUT' && keyOf(path) === key ? S3_ACCESS_DENIED : undefined,
+        );
         return {
           code: 'STORE_ACCESS_DENIED',
           line: new RegExp(
@@ -122,10 +128,11 @@ describeStoreContract({
         };
       },
       refusePublicRead(key) {
-        fault = ({ method, path, headers }) =>
+        faults.set(prefix, ({ method, path, headers }) =>
           method === 'PUT' && keyOf(path) === key && headers['x-amz-acl'] === 'public-read'
             ? S3_ACLS_DISABLED
-            : undefined;
+            : undefined,
+        );
         return {
           code: 'STORE_ACCESS_DENIED',
           line: new RegExp(
@@ -134,10 +141,12 @@ describeStoreContract({
         };
       },
       stall(key) {
-        fault = ({ method, path }) => (method === 'PUT' && keyOf(path) === key ? STALL : undefined);
+        faults.set(prefix, ({ method, path }) =>
+          method === 'PUT' && keyOf(path) === key ? STALL : undefined,
+        );
       },
       async heal() {
-        fault = undefined;
+        faults.delete(prefix);
       },
     };
   },
