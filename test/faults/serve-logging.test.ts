@@ -1,17 +1,12 @@
 /**
  * serve when its log reader goes away: the built CLI as a process (only a process has a
  * stdout to lose). Logging must never take serving down: the lines are dropped and
- * counted in /metrics, requests keep being answered, and SIGTERM still exits 0.
+ * counted in /metrics, requests keep being answered, and SIGTERM still exits 0. One
+ * process per log format, side by side.
  */
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { type ServeProcess, startServe } from '../support/cli.js';
-
-const running: ServeProcess[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
-});
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -33,12 +28,14 @@ function droppedLines(metrics: string): number {
   return Number(match[1]);
 }
 
-describe('serve with a closed stdout', () => {
-  it.each(['json', 'text'])(
+describe.concurrent('serve with a closed stdout', () => {
+  it.for(['json', 'text'])(
     'keeps serving (LOG_FORMAT=%s): the lines are dropped and counted, and SIGTERM exits 0',
-    async (format) => {
-      const gateway = await startServe(['--log-format', format], {});
-      running.push(gateway);
+    async (format, { expect, onTestFinished }) => {
+      const gateway: ServeProcess = await startServe(['--log-format', format], {});
+      onTestFinished(async () => {
+        await gateway.stop('SIGKILL');
+      });
       expect(droppedLines((await get(`${gateway.url}/metrics`)).body)).toBe(0);
 
       // The log reader goes away: every write to stdout now fails with EPIPE.

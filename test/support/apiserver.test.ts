@@ -513,7 +513,8 @@ describe('lifecycle', () => {
       server.setFault(DISCOVERY_PATH, { kind: 'hang' });
       const hanging = request(server, DISCOVERY_PATH, { token });
       hanging.catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the hanging request arrive
+      // Once the hanging request has arrived (not a fixed sleep: a busy machine takes longer).
+      while (server.count(DISCOVERY_PATH) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       expect(server.count(DISCOVERY_PATH)).toBe(1);
 
       const started = Date.now();
