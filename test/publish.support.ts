@@ -214,6 +214,16 @@ export async function writeStandInCredentials(token: string, caCertPem: string):
   return { dir, tokenPath, caPath };
 }
 
+/**
+ * The command-line flags for the argv an in-process run resolves: `true` is a bare switch,
+ * a list repeats the flag. One description of a destination serves both kinds of run.
+ */
+export function cliFlags(argv: Record<string, string | boolean | string[]>): string[] {
+  return Object.entries(argv).flatMap(([flag, value]) =>
+    value === true ? [`--${flag}`] : value === false ? [] : [value].flat().flatMap((v) => [`--${flag}`, v]),
+  );
+}
+
 /** stdout/stderr for an in-process run. */
 export function captureIo(now?: () => number) {
   const out = { stdout: '', stderr: '' };

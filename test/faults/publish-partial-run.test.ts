@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDiscovery, validateJwks } from '../../src/core/validate.js';
 import { resolvePublishConfig } from '../../src/publish/config.js';
 import { publishFailure, runPublish } from '../../src/publish/run.js';
-import { captureIo, type FaultProxy, type Refusal, startFaultProxy } from '../publish.support.js';
+import { captureIo, cliFlags, type FaultProxy, type Refusal, startFaultProxy } from '../publish.support.js';
 import { CLI_PATH, cleanEnv } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import {
@@ -259,11 +259,11 @@ function runCliProcess(
   target: KillTarget,
   keyFiles: string[],
 ): { child: ChildProcess; exited: Promise<number | null> } {
-  const flags = Object.entries(target.flags).flatMap(([flag, value]) =>
-    value === true ? [`--${flag}`] : [`--${flag}`, String(value)],
-  );
   const args = [CLI_PATH, 'publish', '--from-keys', ...keyFiles, '--issuer', ISSUER, '--dest', target.dest];
-  const child = spawn(process.execPath, [...args, ...flags], { env: cleanEnv(target.env), stdio: 'ignore' });
+  const child = spawn(process.execPath, [...args, ...cliFlags(target.flags)], {
+    env: cleanEnv(target.env),
+    stdio: 'ignore',
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, exited };
 }

@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../../src/publish/config.js';
 import type { PublishReport } from '../../src/publish/report.js';
 import { publishFailure, runPublish } from '../../src/publish/run.js';
-import { captureIo, type FaultProxy, STALL, startFaultProxy } from '../publish.support.js';
+import { captureIo, cliFlags, type FaultProxy, STALL, startFaultProxy } from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import {
@@ -92,7 +92,7 @@ interface Backend {
   name: string;
   proxy: () => FaultProxy;
   /** The destination flags, as argv for a run in this process. */
-  argv: (prefix: string) => Record<string, unknown>;
+  argv: (prefix: string) => Record<string, string | boolean | string[]>;
   env: () => Record<string, string>;
   /** The method a write uses. */
   write: string;
@@ -137,10 +137,15 @@ const backends: Backend[] = [
 
 /** The built CLI, as a process. */
 async function publish(backend: Backend, prefix: string, keys: string[], extra: string[] = []) {
-  const flags = Object.entries(backend.argv(prefix)).flatMap(([flag, value]) =>
-    value === true ? [`--${flag}`] : [value as string[] | string].flat().flatMap((v) => [`--${flag}`, v]),
-  );
-  const args = ['publish', '--from-keys', ...keys, '--issuer', ISSUER, ...flags, ...extra];
+  const args = [
+    'publish',
+    '--from-keys',
+    ...keys,
+    '--issuer',
+    ISSUER,
+    ...cliFlags(backend.argv(prefix)),
+    ...extra,
+  ];
   const started = performance.now();
   const result = await runCli(args, { env: backend.env(), timeoutMs: 30_000 });
   return { ...result, elapsed: performance.now() - started };
