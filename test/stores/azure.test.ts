@@ -33,7 +33,10 @@ let sites = 0;
 /** Every request through the proxy, in order, and those it passed on to Azurite. */
 const seen: ProxiedRequest[] = [];
 const landed: ProxiedRequest[] = [];
-let fault: FaultRule | undefined;
+/** Each site's refusal or stall, if any (a contract rule matches only its own site's blobs); `only-azure` is the rule of the Azure-only cases, which run one at a time. */
+const faults = new Map<string, FaultRule>();
+const ONLY_AZURE = 'only-azure';
+const setFault = (rule: FaultRule) => faults.set(ONLY_AZURE, rule);
 const savedConnectionString = process.env.AZURE_STORAGE_CONNECTION_STRING;
 
 /** The blob a request is about, decoded (the SDK writes `$web` as `%24web`). */
@@ -60,7 +63,11 @@ describeStoreContract({
     proxy = await startFaultProxy(`http://127.0.0.1:${azurite.port}`);
     proxy.refuse((request) => {
       seen.push(request);
-      const refusal = fault?.(request);
+      let refusal: ReturnType<FaultRule>;
+      for (const rule of faults.values()) {
+        refusal = rule(request);
+        if (refusal) break;
+      }
       if (!refusal) landed.push(request);
       return refusal;
     });
@@ -121,8 +128,9 @@ describeStoreContract({
           return request.method === 'PUT' && key !== undefined ? [key] : [];
         }),
       async refuseWrites(key) {
-        fault = ({ method, path }) =>
-          method === 'PUT' && keyOf(path) === key ? AZURE_PERMISSION_MISMATCH : undefined;
+        faults.set(prefix, ({ method, path }) =>
+          method === 'PUT' && keyOf(path) === key ? AZURE_PERMISSION_MISMATCH : undefined,
+        );
         return {
           code: 'STORE_ACCESS_DENIED',
           line: new RegExp(
@@ -134,10 +142,12 @@ describeStoreContract({
       refusePublicRead: () => refusal,
       publicReadAlwaysRefused: refusal,
       stall(key) {
-        fault = ({ method, path }) => (method === 'PUT' && keyOf(path) === key ? STALL : undefined);
+        faults.set(prefix, ({ method, path }) =>
+          method === 'PUT' && keyOf(path) === key ? STALL : undefined,
+        );
       },
       async heal() {
-        fault = undefined;
+        faults.delete(prefix);
       },
     };
   },
@@ -147,7 +157,7 @@ describe('Azure store: what only Azure has', () => {
   const opened: ObjectStore[] = [];
   let prefixes = 0;
   afterEach(() => {
-    fault = undefined;
+    faults.delete(ONLY_AZURE);
     for (const store of opened.splice(0)) store.close();
   });
 
@@ -182,10 +192,11 @@ describe('Azure store: what only Azure has', () => {
   });
 
   it('$web missing means the static website is off, and the line says to turn it on', async () => {
-    fault = ({ method }) =>
+    setFault(({ method }) =>
       method === 'HEAD'
         ? azureRefusal(404, 'ContainerNotFound', 'The specified container does not exist.')
-        : undefined;
+        : undefined,
+    );
     const store = await open();
     expect(await failureOf(store.head('openid/v1/jwks'))).toEqual({
       code: 'STORE_READ_FAILED',
@@ -220,8 +231,9 @@ describe('Azure store: what only Azure has', () => {
       'the identity needs the Storage Blob Data Contributor role on the container or the storage account',
     ],
   ] as const)('a 403 %s on %s: one line with what to fix', async (code, method, hint) => {
-    fault = (request) =>
-      request.method === method ? azureRefusal(403, code, 'This request is not authorized.') : undefined;
+    setFault((request) =>
+      request.method === method ? azureRefusal(403, code, 'This request is not authorized.') : undefined,
+    );
     const store = await open();
     const call =
       method === 'HEAD'
@@ -236,7 +248,7 @@ describe('Azure store: what only Azure has', () => {
   });
 
   it('a call past the deadline is aborted: its connection is closed, not left waiting on the store', async () => {
-    fault = ({ method }) => (method === 'PUT' ? STALL : undefined);
+    setFault(({ method }) => (method === 'PUT' ? STALL : undefined));
     const store = await openStore(destination(CONTAINER, `errors-${++prefixes}`), { timeoutMs: 200 });
     opened.push(store);
     expect(await failureOf(store.put(STATE, body, put))).toMatchObject({ code: 'STORE_TIMEOUT' });
