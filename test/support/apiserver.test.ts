@@ -2,7 +2,15 @@ import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, exportJWK, jwtVerify } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ApiServerStandIn,
@@ -393,6 +401,62 @@ describe('startApiServer', () => {
       expect((await request(server, JWKS_PATH, { token: minted })).status).toBe(200);
       server.removeKey(key.kid);
       expect((await request(server, JWKS_PATH, { token: minted })).status).toBe(401);
+    });
+  });
+
+  describe('several issuers (--service-account-issuer repeated)', () => {
+    const NEW = 'https://new.example/cluster';
+    const OLD = 'https://old.example/cluster';
+    let migrating: ApiServerStandIn;
+    beforeAll(async () => {
+      migrating = await startApiServer({
+        issuers: [NEW, OLD],
+        keys: ['EC'],
+        tokens: [token],
+        pki: server.pki,
+      });
+    });
+    afterAll(() => migrating.close());
+
+    it('names the first in its discovery document and TokenRequests; API audiences default to all', async () => {
+      expect(migrating.issuer).toBe(NEW);
+      expect(migrating.issuers).toEqual([NEW, OLD]);
+      expect(JSON.parse((await request(migrating, DISCOVERY_PATH, { token })).body).issuer).toBe(NEW);
+      const path = '/api/v1/namespaces/gw/serviceaccounts/gateway/token';
+      const reply = await request(migrating, path, { token, method: 'POST', body: '{"spec":{}}' });
+      expect(reply.status).toBe(201);
+      const tr = JSON.parse(reply.body);
+      expect(tr.spec.audiences).toEqual([NEW, OLD]);
+      const claims = JSON.parse(Buffer.from(tr.status.token.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ iss: NEW, aud: [NEW, OLD] });
+    });
+
+    it('mints with a chosen issuer, accepts every configured one, and no other', async () => {
+      const jwks = createLocalJWKSet(JSON.parse(migrating.jwksJson()));
+      const old = await migrating.mintToken({ namespace: 'a', name: 'b', issuer: OLD });
+      await expect(jwtVerify(old, jwks, { issuer: OLD })).resolves.toBeTruthy();
+      await expect(jwtVerify(old, jwks, { issuer: NEW })).rejects.toMatchObject({
+        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+        claim: 'iss',
+      });
+      expect((await request(migrating, JWKS_PATH, { token: old })).status).toBe(200);
+      const current = await migrating.mintToken({ namespace: 'a', name: 'b' });
+      expect(decodeJwt(current).iss).toBe(NEW);
+      expect((await request(migrating, JWKS_PATH, { token: current })).status).toBe(200);
+
+      // Signed with the cluster's own key, but for an issuer it was not given: refused.
+      const signer = migrating.keys[0];
+      if (!signer) throw new Error('no key');
+      const foreign = await new SignJWT({ aud: [NEW], sub: 'system:serviceaccount:a:b' })
+        .setProtectedHeader({ alg: signer.alg, kid: signer.kid })
+        .setIssuer('https://other.example/cluster')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(signer.privateKey);
+      expect((await request(migrating, JWKS_PATH, { token: foreign })).status).toBe(401);
+      await expect(
+        migrating.mintToken({ namespace: 'a', name: 'b', issuer: 'https://other.example/cluster' }),
+      ).rejects.toThrow('is not one of the issuers');
     });
   });
 

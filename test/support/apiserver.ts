@@ -5,8 +5,10 @@
  * that verify against the served JWKS. Faults can be injected per path to test the client.
  *
  * Sources of the behaviour copied here (Kubernetes): pkg/serviceaccount/openidmetadata.go,
- * pkg/routes/openidmetadata.go, pkg/serviceaccount/jwt.go and claims.go, and the apiserver's
- * bearer-token authenticator and Status error responses.
+ * pkg/routes/openidmetadata.go, pkg/serviceaccount/jwt.go and claims.go, the apiserver's
+ * bearer-token authenticator and Status error responses, and pkg/kubeapiserver/options/
+ * authentication.go for a repeated --service-account-issuer (the first names the cluster and
+ * signs new tokens, every one is accepted, and the API audiences default to all of them).
  */
 import {
   createHash,
@@ -63,15 +65,26 @@ export interface RecordedRequest {
 export interface MintTokenOptions {
   namespace: string;
   name: string;
-  /** Defaults to the API audiences, which default to the issuer. */
+  /** Defaults to the API audiences, which default to the issuers. */
   audiences?: string[];
   expirationSeconds?: number;
   /** A current key's kid, or any private key (to mint tokens the JWKS cannot verify). */
   signWith?: string | KeyObject;
+  /**
+   * One of the configured issuers, for a token minted before the flags were reordered (a
+   * TokenRequest always gets the first). Default: the first.
+   */
+  issuer?: string;
 }
 
 export interface ApiServerOptions {
+  /** --service-account-issuer; the same as `issuers: [issuer]`. */
   issuer?: string;
+  /**
+   * --service-account-issuer given several times: the first is the cluster's issuer (its
+   * discovery document names it, new tokens carry it), every one is accepted in `iss`.
+   */
+  issuers?: string[];
   /** --service-account-jwks-uri; without it kube-apiserver advertises its own address. */
   jwksUri?: string;
   /** Static bearer tokens accepted (like --token-auth-file). Minted tokens are accepted too. */
@@ -87,7 +100,9 @@ export interface ApiServerOptions {
 export interface ApiServerStandIn {
   url: string;
   port: number;
+  /** The first of `issuers`: the one the discovery document names and new tokens carry. */
   issuer: string;
+  issuers: readonly string[];
   jwksUri: string;
   pki: TestPki;
   caCertPem: string;
@@ -199,7 +214,13 @@ function padJson(json: string, bytes: number): string {
 }
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServerStandIn> {
-  const issuer = opts.issuer ?? DEFAULT_ISSUER;
+  if (opts.issuer !== undefined && opts.issuers !== undefined)
+    throw new Error('give issuer or issuers, not both');
+  const issuers = [...(opts.issuers ?? [opts.issuer ?? DEFAULT_ISSUER])];
+  if (issuers.length === 0) throw new Error('issuers is empty: kube-apiserver needs at least one');
+  const issuer = issuers[0] as string;
+  // --api-audiences unset: the API audiences are the issuers, all of them.
+  const apiAudiences = issuers;
   const ownPki = !opts.pki;
   const pki = opts.pki ?? (await createTestPki());
   let keys = (opts.keys ?? ['RSA', 'EC']).map(makeKey);
@@ -230,6 +251,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
           ? keys[0]
           : keys.find((k) => k.kid === o.signWith);
     if (!signer) throw new Error(`no signing key ${o.signWith ?? '(no keys at all)'}`);
+    const iss = o.issuer ?? issuer;
+    if (!issuers.includes(iss)) throw new Error(`${iss} is not one of the issuers: ${issuers.join(', ')}`);
     const saKey = `${o.namespace}/${o.name}`;
     const uid = serviceAccountUids.get(saKey) ?? randomUUID();
     serviceAccountUids.set(saKey, uid);
@@ -237,10 +260,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     const exp = iat + (o.expirationSeconds ?? 3600);
     // go-jose merges public and private claims into a map, so the payload goes out with sorted keys.
     const payload = {
-      aud: o.audiences?.length ? o.audiences : [issuer],
+      aud: o.audiences?.length ? o.audiences : apiAudiences,
       exp,
       iat,
-      iss: issuer,
+      iss,
       jti: randomUUID(),
       'kubernetes.io': { namespace: o.namespace, serviceaccount: { name: o.name, uid } },
       nbf: iat,
@@ -258,9 +281,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (parts.length < 2 || parts[0]?.toLowerCase() !== 'bearer' || !parts[1]) return false;
     const token = parts[1];
     if (tokens.has(token)) return true;
-    // A service account token is valid if signed by a current key for the API audience (the issuer).
+    // A service account token is valid if signed by a current key, from any of the issuers, for an API audience.
     try {
-      await jwtVerify(token, createLocalJWKSet(jwks()), { issuer, audience: issuer });
+      await jwtVerify(token, createLocalJWKSet(jwks()), { issuer: issuers, audience: apiAudiences });
       return true;
     } catch {
       return false;
@@ -288,7 +311,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`;
       return sendStatus(res, 422, message, 'Invalid');
     }
-    const audiences = spec.audiences?.length ? spec.audiences : [issuer];
+    const audiences = spec.audiences?.length ? spec.audiences : apiAudiences;
     const { token, exp } = await mint({ namespace, name, audiences, expirationSeconds });
     const tokenRequest = {
       kind: 'TokenRequest',
@@ -410,6 +433,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     url,
     port,
     issuer,
+    issuers,
     jwksUri,
     pki,
     caCertPem: pki.caCertPem,
