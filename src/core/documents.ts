@@ -1,9 +1,18 @@
 /**
  * The one fetch-and-normalize path every mode uses: fetch from the source, validate,
- * apply the jwks_uri policy, render the exact bytes and ETag.
+ * optionally re-issue under another issuer, apply the jwks_uri policy, render the exact
+ * bytes and ETag.
+ *
+ * Re-issuing (publish --issuer with a cluster, verify --compare-cluster for another
+ * issuer): a cluster moving from issuer OLD to NEW runs with --service-account-issuer=NEW
+ * --service-account-issuer=OLD; its discovery document names NEW only, yet tokens carrying
+ * OLD are still accepted, so OLD's relying parties need the same keys under OLD. The
+ * re-issued document is the cluster's with `issuer` replaced in place and jwks_uri decided
+ * by the policy for that issuer (jwks-uri.ts); every other member, and member order, stay
+ * the cluster's, and the key set is not touched at all.
  */
 import type { JwksUriPolicy } from './jwks-uri.js';
-import { decideJwksUri, withJwksUri } from './jwks-uri.js';
+import { decideJwksUri, withIssuer, withJwksUri } from './jwks-uri.js';
 import { renderJson } from './render.js';
 import type { DocumentSource } from './source.js';
 import { type DiscoveryDocument, type JwkSet, validateDiscovery, validateJwks } from './validate.js';
@@ -14,6 +23,14 @@ export interface NormalizeOptions {
   jwksUri: JwksUriPolicy;
 }
 
+export interface IssueOptions extends NormalizeOptions {
+  /**
+   * Publish the documents as this issuer rather than the one the source names. Checked as
+   * any discovery document's issuer is (https, canonical): a bad one is DISCOVERY_INVALID.
+   */
+  reissueAs?: string | undefined;
+}
+
 export interface RenderedDiscovery {
   kind: 'discovery';
   document: DiscoveryDocument;
@@ -21,6 +38,8 @@ export interface RenderedDiscovery {
   etag: string;
   /** The upstream jwks_uri when the policy replaced it. */
   jwksUriRewrittenFrom?: string;
+  /** The issuer the source names, when the document was re-issued under another one. */
+  reissuedFrom?: string;
 }
 
 export interface RenderedJwks {
@@ -38,15 +57,18 @@ export interface IssuerDocuments {
   jwks: RenderedJwks;
 }
 
-export function normalizeDiscovery(value: unknown, options: NormalizeOptions): RenderedDiscovery {
+export function normalizeDiscovery(value: unknown, options: IssueOptions): RenderedDiscovery {
   const upstream = validateDiscovery(value);
-  const decision = decideJwksUri(upstream, options.jwksUri);
-  const document = withJwksUri(upstream, decision.jwksUri);
+  const issuer = options.reissueAs ?? upstream.issuer;
+  const decision = decideJwksUri(upstream, options.jwksUri, issuer);
+  const reissued = issuer === upstream.issuer ? upstream : validateDiscovery(withIssuer(upstream, issuer));
+  const document = withJwksUri(reissued, decision.jwksUri);
   return {
     kind: 'discovery',
     document,
     ...renderJson(document, options),
     ...(decision.rewrittenFrom ? { jwksUriRewrittenFrom: decision.rewrittenFrom } : {}),
+    ...(reissued === upstream ? {} : { reissuedFrom: upstream.issuer }),
   };
 }
 
@@ -62,19 +84,22 @@ export function normalizeJwks(value: unknown, options: Pick<NormalizeOptions, 'p
 
 export async function fetchDiscovery(
   source: DocumentSource,
-  options: NormalizeOptions,
+  options: IssueOptions,
 ): Promise<RenderedDiscovery> {
   return normalizeDiscovery(await source.get(DISCOVERY_PATH), options);
 }
 
-export async function fetchJwks(source: DocumentSource, options: NormalizeOptions): Promise<RenderedJwks> {
+export async function fetchJwks(
+  source: DocumentSource,
+  options: Pick<NormalizeOptions, 'pretty'>,
+): Promise<RenderedJwks> {
   return normalizeJwks(await source.get(JWKS_PATH), options);
 }
 
 /** Both documents, fetched concurrently; either failing fails the whole. */
 export async function fetchIssuerDocuments(
   source: DocumentSource,
-  options: NormalizeOptions,
+  options: IssueOptions,
 ): Promise<IssuerDocuments> {
   const [discovery, jwks] = await Promise.all([fetchDiscovery(source, options), fetchJwks(source, options)]);
   return { discovery, jwks };

@@ -1,7 +1,9 @@
 /**
  * The jwks_uri a relying party is told to fetch. kube-apiserver points it at its own,
  * often private, address unless --service-account-jwks-uri is set; relying parties then
- * cannot fetch the keys. This module decides what the published document says instead.
+ * cannot fetch the keys. This module decides what the published document says instead,
+ * also for a document re-issued under another issuer, and replaces members in place (the
+ * document's member order is the source's).
  */
 import { GatewayError } from './errors.js';
 import type { DiscoveryDocument } from './validate.js';
@@ -30,7 +32,20 @@ export interface JwksUriDecision {
   rewrittenFrom?: string;
 }
 
-export function decideJwksUri(discovery: DiscoveryDocument, policy: JwksUriPolicy): JwksUriDecision {
+/**
+ * The jwks_uri to publish for `discovery` as `issuer`: its own issuer, or another one it is
+ * re-issued under (a cluster migrating between issuers, documents.ts). `keep` and an
+ * explicit URL mean the same either way. `auto` on a re-issued document keeps the source's
+ * jwks_uri only when it lies under the issuer published, else that issuer's default: the
+ * source's jwks_uri belongs to the source's issuer (NEW's keys for NEW's relying parties),
+ * and a relying party of the other issuer then finds the keys next to its own discovery
+ * document. That move is the point of re-issuing, so it is no rewrite to warn about.
+ */
+export function decideJwksUri(
+  discovery: DiscoveryDocument,
+  policy: JwksUriPolicy,
+  issuer: string = discovery.issuer,
+): JwksUriDecision {
   const upstream = discovery.jwks_uri;
   switch (policy.mode) {
     case 'keep':
@@ -38,17 +53,42 @@ export function decideJwksUri(discovery: DiscoveryDocument, policy: JwksUriPolic
     case 'explicit':
       return { jwksUri: policy.url };
     case 'auto': {
-      if (new URL(upstream).origin === new URL(discovery.issuer).origin) return { jwksUri: upstream };
-      return { jwksUri: defaultJwksUri(discovery.issuer), rewrittenFrom: upstream };
+      if (issuer !== discovery.issuer)
+        return { jwksUri: isUnderIssuer(upstream, issuer) ? upstream : defaultJwksUri(issuer) };
+      if (new URL(upstream).origin === new URL(issuer).origin) return { jwksUri: upstream };
+      return { jwksUri: defaultJwksUri(issuer), rewrittenFrom: upstream };
     }
   }
 }
 
+/**
+ * Whether `url` names something below `issuer` (same origin, a path under the issuer's, no
+ * query): what a destination whose prefix stands for the issuer can serve.
+ */
+export function isUnderIssuer(url: string, issuer: string): boolean {
+  const target = new URL(url);
+  const base = new URL(issuer);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  return target.origin === base.origin && target.pathname.startsWith(`${basePath}/`) && target.search === '';
+}
+
 /** A copy of the document with jwks_uri replaced in place, so member order is kept. */
 export function withJwksUri(discovery: DiscoveryDocument, jwksUri: string): DiscoveryDocument {
-  if (discovery.jwks_uri === jwksUri) return discovery;
+  return withMember(discovery, 'jwks_uri', jwksUri);
+}
+
+/** A copy of the document with the issuer replaced in place, so member order is kept. */
+export function withIssuer(discovery: DiscoveryDocument, issuer: string): DiscoveryDocument {
+  return withMember(discovery, 'issuer', issuer);
+}
+
+function withMember(
+  discovery: DiscoveryDocument,
+  name: 'issuer' | 'jwks_uri',
+  text: string,
+): DiscoveryDocument {
+  if (discovery[name] === text) return discovery;
   const copy: Record<string, unknown> = {};
-  for (const [member, value] of Object.entries(discovery))
-    copy[member] = member === 'jwks_uri' ? jwksUri : value;
+  for (const [member, value] of Object.entries(discovery)) copy[member] = member === name ? text : value;
   return copy as DiscoveryDocument;
 }

@@ -4,6 +4,7 @@
  * stands for the issuer's path, so the JWKS key is the jwks_uri's path below the issuer's.
  */
 import { GatewayError } from '../core/errors.js';
+import { isUnderIssuer } from '../core/jwks-uri.js';
 import type { DiscoveryDocument } from '../core/validate.js';
 import { DISCOVERY_PATH } from '../core/well-known.js';
 
@@ -21,8 +22,7 @@ export function jwksKeyOf(discovery: DiscoveryDocument): string {
   const issuer = new URL(discovery.issuer);
   const jwksUri = new URL(discovery.jwks_uri);
   const issuerPath = issuer.pathname.replace(/\/+$/, '');
-  const within = jwksUri.pathname.startsWith(`${issuerPath}/`);
-  if (jwksUri.origin !== issuer.origin || !within || jwksUri.search !== '') {
+  if (!isUnderIssuer(discovery.jwks_uri, discovery.issuer)) {
     throw new GatewayError(
       'PUBLISH_INVALID',
       `jwks_uri ${discovery.jwks_uri} is not under the issuer ${discovery.issuer}, so no object in the ` +
