@@ -88,6 +88,52 @@ describe('resolvePublishConfig', () => {
     });
   });
 
+  it('publishes the cluster as the --issuer or PUBLISH_ISSUER given (issuer migration), else as its own', () => {
+    const old = 'https://old.example.com/cluster-1';
+    expect(resolvePublishConfig({ dest: ['/srv'], issuer: old }, {}).source).toMatchObject({
+      kind: 'cluster',
+      issuer: old,
+    });
+    expect(resolvePublishConfig({ dest: ['/srv'] }, { PUBLISH_ISSUER: old }).source).toMatchObject({
+      kind: 'cluster',
+      issuer: old,
+    });
+    expect(resolvePublishConfig({ dest: ['/srv'] }, {}).source).toMatchObject({
+      kind: 'cluster',
+      issuer: undefined,
+    });
+  });
+
+  it.each([
+    [
+      { issuer: 'http://oidc.example.com' },
+      {},
+      'invalid --issuer: issuer "http://oidc.example.com" is not https',
+    ],
+    [
+      {},
+      { PUBLISH_ISSUER: 'https://h/a/../c1' },
+      'invalid PUBLISH_ISSUER: issuer "https://h/a/../c1" is not canonical; did you mean "https://h/c1"?',
+    ],
+    [{ issuer: 'https://h/c1?x' }, {}, 'invalid --issuer: issuer "https://h/c1?x" has a query'],
+  ])(
+    'checks --issuer as any discovery document’s issuer, from a cluster or keys: %j %j',
+    (argv, env, message) => {
+      for (const source of [{}, { 'from-keys': ['k.pem'] }]) {
+        const error = errorOf(() => resolvePublishConfig({ dest: ['/srv'], ...source, ...argv }, env));
+        expect(error).toEqual({ code: 'CONFIG_INVALID', message });
+      }
+    },
+  );
+
+  it('takes --issuer over PUBLISH_ISSUER, which is then not read', () => {
+    const config = resolvePublishConfig(
+      { dest: ['/srv'], 'from-keys': ['k.pem'], issuer: 'https://h/c1' },
+      { PUBLISH_ISSUER: 'oops' },
+    );
+    expect(config.source).toEqual({ kind: 'keys', files: ['k.pem'], issuer: 'https://h/c1' });
+  });
+
   it('takes the store deadline from --store-timeout-seconds or PUBLISH_STORE_TIMEOUT_SECONDS, 1..300', () => {
     const env = { PUBLISH_STORE_TIMEOUT_SECONDS: '10' };
     expect(resolvePublishConfig({ dest: ['/srv'] }, env).store.timeoutMs).toBe(10_000);
@@ -120,7 +166,6 @@ describe('resolvePublishConfig', () => {
     [{}, { PUBLISH_MAX_AGE: 'abc' }, 'invalid PUBLISH_MAX_AGE: "abc" is not a whole number'],
     [{ output: 'yaml' }, {}, 'invalid --output: "yaml" is not one of text, json'],
     [{ 'from-keys': ['k.pem'] }, {}, '--from-keys needs --issuer'],
-    [{ issuer: 'https://x' }, {}, '--issuer is only used with --from-keys'],
     [{ 'check-public-url': ['https://x/?a=b'] }, {}, 'invalid --check-public-url'],
     [{ 'jwks-uri': 'http://x/jwks' }, {}, 'invalid --jwks-uri: "http://x/jwks" is not an https URL'],
   ])('refuses %j %j naming the flag or variable', (argv, env, expected) => {

@@ -14,7 +14,8 @@ import type { StoreOptions } from '../stores/open.js';
 import { publishSettings } from './settings.js';
 
 export type PublishSource =
-  | { kind: 'cluster'; options: SourceOptions }
+  /** `issuer`: publish the cluster's key set as this issuer rather than the one its discovery document names. */
+  | { kind: 'cluster'; options: SourceOptions; issuer: string | undefined }
   | { kind: 'keys'; files: string[]; issuer: string };
 
 export interface PublishConfig {
@@ -52,13 +53,7 @@ export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig 
       );
     source = { kind: 'keys', files: s.fromKeys, issuer: s.issuer };
   } else {
-    if (s.issuer !== undefined) {
-      throw new GatewayError(
-        'CONFIG_INVALID',
-        '--issuer is only used with --from-keys (a cluster names its own issuer)',
-      );
-    }
-    source = { kind: 'cluster', options: resolveUpstream(argv, env) };
+    source = { kind: 'cluster', options: resolveUpstream(argv, env), issuer: s.issuer };
   }
   if (s.verify && s.checkPublicUrl.length === 0) {
     throw new GatewayError('CONFIG_INVALID', '--verify needs --check-public-url: the public URL to verify');

@@ -139,4 +139,25 @@ describe('formatJson', () => {
       'created',
     ]);
   });
+
+  it('names the cluster’s issuer next to the one published only when they differ', () => {
+    const report = (clusterIssuer: string | undefined) =>
+      JSON.parse(formatJson(reportOf([], { issuer: 'https://old.example/c1', clusterIssuer })));
+    expect(report('https://new.example/c1')).toMatchObject({
+      issuer: 'https://old.example/c1',
+      clusterIssuer: 'https://new.example/c1',
+    });
+    expect(Object.keys(report(undefined))).not.toContain('clusterIssuer');
+  });
+});
+
+describe('formatText, re-issued', () => {
+  it('says first which issuer was published and which the cluster names', () => {
+    const extra = { issuer: 'https://old.example/c1', clusterIssuer: 'https://new.example/c1' };
+    expect(formatText(reportOf([], extra))).toBe(
+      "issuer    https://old.example/c1  (re-issued: the cluster's discovery document names https://new.example/c1)\n",
+    );
+    expect(formatText(reportOf([], { ...extra, dryRun: true })).split('\n')[1]).toMatch(/^issuer {4}/);
+    expect(formatText(reportOf([], { issuer: 'https://old.example/c1' }))).toBe('');
+  });
 });

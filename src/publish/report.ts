@@ -14,7 +14,10 @@ export interface PublishReport {
   ok: boolean;
   dryRun: boolean;
   source?: string | undefined;
+  /** The issuer published. */
   issuer?: string | undefined;
+  /** The issuer the cluster's discovery document names, when another one was published (--issuer). */
+  clusterIssuer?: string | undefined;
   jwksUri?: string | undefined;
   destinations: DestinationResult[];
   publicChecks: PublicCheckResult[];
@@ -51,6 +54,11 @@ function objectLine(result: DestinationResult, object: ObjectResult): string[] {
 export function formatText(report: PublishReport): string {
   const lines: string[] = [];
   if (report.dryRun) lines.push('dry run: nothing was written');
+  if (report.clusterIssuer !== undefined) {
+    lines.push(
+      `${'issuer'.padEnd(STATUS_WIDTH)} ${report.issuer}  (re-issued: the cluster's discovery document names ${report.clusterIssuer})`,
+    );
+  }
   for (const result of report.destinations) {
     for (const object of result.objects) lines.push(...objectLine(result, object));
     // A destination that failed before any write (a read, the state, the key limit) has no object lines.

@@ -79,6 +79,18 @@ describe('planKeys', () => {
     expect(plan.warnings[0]).toContain('written for issuer https://other.example.com');
   });
 
+  it("names the state's issuer as the --issuer that keeps the destination its own, escaped, and only when it is an issuer", () => {
+    const old = planKeys([a], undefined, { issuer: 'https://old.example.com/c1', now: T0, retainMs: DAY });
+    expect(run([a], old.state, T0 + 1000).warnings).toEqual([
+      `the retention state was written for issuer https://old.example.com/c1, not ${ISSUER}; starting it over ` +
+        '(if relying parties still use https://old.example.com/c1 here, publish this destination with --issuer https://old.example.com/c1)',
+    ]);
+    const forged = { ...old.state, issuer: 'https://x\nwarning: all good' };
+    expect(run([a], forged, T0 + 1000).warnings).toEqual([
+      `the retention state was written for issuer https://x\\nwarning: all good, not ${ISSUER}; starting it over`,
+    ]);
+  });
+
   it(`fails beyond ${MAX_JWKS_KEYS} keys, counting retained ones`, () => {
     const many = Array.from({ length: MAX_JWKS_KEYS }, key);
     const previous = run(many, undefined, T0).state;

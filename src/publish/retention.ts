@@ -25,7 +25,8 @@
  */
 import { GatewayError, isGatewayError } from '../core/errors.js';
 import { MAX_JWKS_KEYS } from '../core/key-set-rules.js';
-import { type Jwk, validateJwk } from '../core/validate.js';
+import { printable } from '../core/printable.js';
+import { checkIssuerUrl, type Jwk, validateJwk } from '../core/validate.js';
 
 /** How far a recorded time may lie ahead of this run's clock: pods' clocks disagree a little. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -88,8 +89,16 @@ export function planKeys(
   if (previous && previous.issuer !== options.issuer) {
     // Keys of another issuer cannot verify this issuer's tokens; keeping them would only mislead.
     // (Keys still in the published JWKS are kept by the fold below all the same: erring long.)
+    // Most often a cluster that changed issuer, published here without --issuer: the relying
+    // parties of the old one now find a document naming the new one.
+    // The state is untrusted: its issuer is escaped, and named as a remedy only when it is one.
+    const stateIssuer = printable(previous.issuer);
+    const remedy =
+      checkIssuerUrl(previous.issuer, 'issuer') === undefined
+        ? ` (if relying parties still use ${stateIssuer} here, publish this destination with --issuer ${stateIssuer})`
+        : '';
     warnings.push(
-      `the retention state was written for issuer ${previous.issuer}, not ${options.issuer}; starting it over`,
+      `the retention state was written for issuer ${stateIssuer}, not ${options.issuer}; starting it over${remedy}`,
     );
     recorded = [];
   }

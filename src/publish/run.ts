@@ -34,6 +34,7 @@ export async function runPublish(config: PublishConfig, io: PublishIo): Promise<
     dryRun: config.dryRun,
     source: undefined,
     issuer: undefined,
+    clusterIssuer: undefined,
     jwksUri: undefined,
     destinations: [],
     publicChecks: [],
@@ -72,6 +73,7 @@ async function publish(
   const documents = await loadDocuments(config, report);
   const { discovery } = documents;
   report.issuer = discovery.document.issuer;
+  report.clusterIssuer = discovery.reissuedFrom;
   report.jwksUri = discovery.document.jwks_uri;
   if (discovery.jwksUriRewrittenFrom) {
     warn(
@@ -149,8 +151,9 @@ async function loadDocuments(config: PublishConfig, report: PublishReport): Prom
       ? await createKeyFileSource(config.source.files, config.source.issuer)
       : await createSource(config.source.options);
   report.source = source.description;
+  const reissueAs = config.source.kind === 'cluster' ? config.source.issuer : undefined;
   try {
-    return await fetchIssuerDocuments(source, config.normalize);
+    return await fetchIssuerDocuments(source, { ...config.normalize, reissueAs });
   } finally {
     source.close();
   }

@@ -4,10 +4,12 @@
  * resolver and the run so that registering the command (on every CLI start) loads neither.
  */
 import { PROVIDERS } from '../checks/providers/names.js';
+import { GatewayError } from '../core/errors.js';
 import { renderingSettings } from '../core/rendering-settings.js';
 import * as kind from '../core/setting-kinds.js';
 import { type CommandSettings, setting } from '../core/setting-table.js';
 import { upstreamSettings } from '../core/upstream-settings.js';
+import { checkIssuerUrl } from '../core/validate.js';
 import { type Destination, parseDestination } from '../stores/destination.js';
 
 const destination = kind.parsed<Destination>(
@@ -25,6 +27,21 @@ const publicBaseUrl = kind.parsed(
       throw kind.invalid(name, raw, 'has a query or fragment; give the base URL of the issuer');
     }
     return url.replace(/\/+$/, '');
+  },
+  (value) => value,
+);
+
+/**
+ * An issuer as the published discovery document will carry it, checked by the same rule as
+ * any discovery document's (https, no query or credentials, written canonically): relying
+ * parties compare it byte for byte with every token's iss.
+ */
+const issuerUrl = kind.parsed(
+  'canonical https URL',
+  (raw, name) => {
+    const problem = checkIssuerUrl(raw, 'issuer');
+    if (problem) throw new GatewayError('CONFIG_INVALID', `invalid ${name}: ${problem}`);
+    return raw;
   },
   (value) => value,
 );
@@ -49,8 +66,10 @@ export const publishSettings = {
   }),
   issuer: setting({
     flag: 'issuer',
-    describe: 'The issuer URL (--service-account-issuer), with --from-keys',
-    kind: kind.text(),
+    env: 'PUBLISH_ISSUER',
+    describe:
+      'The issuer to publish as (a --service-account-issuer URL): required with --from-keys; from a cluster, its key set published as this issuer instead of the one its discovery document names (issuer migration)',
+    kind: issuerUrl,
     default: undefined,
   }),
   maxAge: setting({

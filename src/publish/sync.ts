@@ -256,9 +256,8 @@ function withRetainedAlgs(
     { ...discovery.document, [SIGNING_ALGS_MEMBER]: [...advertised] },
     normalize,
   );
-  return discovery.jwksUriRewrittenFrom
-    ? { ...rendered, jwksUriRewrittenFrom: discovery.jwksUriRewrittenFrom }
-    : rendered;
+  // The new bytes; where the document came from (a rewritten jwks_uri, a re-issue) stays as it was.
+  return { ...discovery, document: rendered.document, body: rendered.body, etag: rendered.etag };
 }
 
 function objectResult(store: ObjectStore, object: DesiredObject): ObjectResult {
