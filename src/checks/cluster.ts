@@ -3,6 +3,11 @@
  * (in-cluster or kubeconfig) and confirm the public copies are current. Every key the
  * cluster signs with must be published; published keys the cluster no longer serves are
  * expected after a rotation (publish retains them) and only reported.
+ *
+ * The cluster's documents are taken as issued under the --issuer being verified: when the
+ * cluster names another issuer (one migrating from --issuer to a new one, which still
+ * accepts tokens of both), they are re-issued under it by the core, as `publish --issuer`
+ * does, and every message says so.
  */
 import {
   fetchIssuerDocuments,
@@ -23,15 +28,21 @@ export interface ClusterSettings {
 
 export async function fetchClusterDocuments(
   settings: ClusterSettings,
+  issuer: string,
 ): Promise<{ result: CheckResult; documents?: IssuerDocuments }> {
   let description = 'the API server';
   try {
     const source = await createSource(settings.source);
     description = source.description;
     try {
-      const documents = await fetchIssuerDocuments(source, settings.normalize);
+      const documents = await fetchIssuerDocuments(source, { ...settings.normalize, reissueAs: issuer });
+      const reissued = documents.discovery.reissuedFrom;
+      const note =
+        reissued === undefined
+          ? ''
+          : `; its discovery document names ${reissued}, so they are compared re-issued under ${issuer}`;
       return {
-        result: ok('cluster-fetch', `${description}: ${documents.jwks.kids.length} keys`),
+        result: ok('cluster-fetch', `${description}: ${documents.jwks.kids.length} keys${note}`),
         documents,
       };
     } finally {
@@ -59,8 +70,12 @@ export function compareDiscovery(
   } catch (error) {
     return fail(check, `the public discovery document is invalid: ${(error as Error).message}`);
   }
+  const theClusters =
+    cluster.discovery.reissuedFrom === undefined
+      ? 'the cluster’s'
+      : `the cluster’s re-issued under ${cluster.discovery.document.issuer}`;
   if (published.body.equals(cluster.discovery.body)) {
-    return ok(check, 'the public discovery document matches the cluster’s');
+    return ok(check, `the public discovery document matches ${theClusters}`);
   }
   const extraAlgs = algsOfRetainedKeys(cluster, publicJwks);
   if (extraAlgs) {
@@ -73,7 +88,7 @@ export function compareDiscovery(
     if (published.body.equals(expected.body)) {
       return ok(
         check,
-        `the public discovery document matches the cluster’s; it also lists ${extraAlgs.added.join(', ')} for published keys the cluster no longer serves`,
+        `the public discovery document matches ${theClusters}; it also lists ${extraAlgs.added.join(', ')} for published keys the cluster no longer serves`,
       );
     }
   }
@@ -90,7 +105,7 @@ export function compareDiscovery(
           )
           .join('; ')
       : 'same members and values in a different order';
-  return fail(check, `the public discovery document differs from the cluster’s: ${detail}`);
+  return fail(check, `the public discovery document differs from ${theClusters}: ${detail}`);
 }
 
 /**

@@ -133,7 +133,9 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
   }
 
   if (options.compareCluster) {
-    results.push(...(await compareWithCluster(options.cluster, discovery?.json, jwksFetched, jwksJson)));
+    results.push(
+      ...(await compareWithCluster(options.cluster, issuer, discovery?.json, jwksFetched, jwksJson)),
+    );
   }
 
   if (options.token) {
@@ -148,12 +150,13 @@ export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> 
 
 async function compareWithCluster(
   cluster: ClusterSettings | undefined,
+  issuer: string,
   publicDiscovery: unknown,
   jwksFetched: boolean,
   publicJwks: unknown,
 ): Promise<CheckResult[]> {
   if (!cluster) return [fail('cluster-fetch', 'no cluster settings to reach the API server')];
-  const { result, documents } = await fetchClusterDocuments(cluster);
+  const { result, documents } = await fetchClusterDocuments(cluster, issuer);
   const results = [result];
   if (!documents) return results;
   if (publicDiscovery !== undefined) {
