@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import { needing } from './support/tools.js';
 
@@ -42,14 +43,16 @@ describe.skipIf(suite.missing)(suite.name, () => {
   let s3: string[];
   let gcs: string[];
   let azure: string[];
+  let oldIssuer: string[];
   let alternatives: string;
 
   beforeAll(async () => {
-    [base, s3, gcs, azure] = await Promise.all([
+    [base, s3, gcs, azure, oldIssuer] = await Promise.all([
       kustomize(ROOT),
       kustomize(join(ROOT, 'overlays/s3')),
       kustomize(join(ROOT, 'overlays/gcs')),
       kustomize(join(ROOT, 'overlays/azure')),
+      kustomize(join(ROOT, 'overlays/old-issuer')),
     ]);
     // The documented alternatives (not EKS, not GKE, no Azure webhook): a copy of each overlay with the other patch.
     alternatives = await mkdtemp(join(tmpdir(), 'kog-cronjob-'));
@@ -62,6 +65,21 @@ describe.skipIf(suite.missing)(suite.name, () => {
     ] as const) {
       const file = join(alternatives, 'overlays', overlay, 'kustomization.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace(`- path: ${from}`, `- path: ${to}`));
+    }
+    // The old-issuer overlay built on the GCS or Azure one, as its header says to do.
+    for (const [overlay, dest] of [
+      ['gcs', 'gs://my-oidc-bucket/cluster-1'],
+      ['azure', 'az://myoidcaccount/$web/cluster-1'],
+    ] as const) {
+      const dir = join(alternatives, 'overlays', `old-issuer-${overlay}`);
+      await cp(join(ROOT, 'overlays/old-issuer'), dir, { recursive: true });
+      const kustomization = join(dir, 'kustomization.yaml');
+      await writeFile(
+        kustomization,
+        (await readFile(kustomization, 'utf8')).replace('- ../s3', `- ../${overlay}`),
+      );
+      const patch = join(dir, 'old-issuer.yaml');
+      await writeFile(patch, (await readFile(patch, 'utf8')).replace('s3://my-oidc-bucket/cluster-1', dest));
     }
   });
   afterAll(() => rm(alternatives, { recursive: true, force: true }));
@@ -169,5 +187,54 @@ describe.skipIf(suite.missing)(suite.name, () => {
     expect(microsoft).toContain('path: azure-identity-token');
     expect(microsoft).not.toContain('azure.workload.identity/use');
     expect(documentOf(federatedToken, 'ServiceAccount')).not.toContain('azure.workload.identity/client-id');
+  });
+
+  it("old-issuer: a second CronJob alone, the first one's in all but its name and the old issuer, prefix and public URL", () => {
+    expect(oldIssuer.map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1])).toEqual(['CronJob']);
+    const second = parse(documentOf(oldIssuer, 'CronJob'));
+    const first = parse(documentOf(s3, 'CronJob'));
+    expect(second.metadata).toEqual({ ...first.metadata, name: 'kube-oidc-gateway-publish-old-issuer' });
+    const pod = (cronJob: typeof first) => cronJob.spec.jobTemplate.spec.template.spec;
+    // The first CronJob's ServiceAccount, so its cloud identity; deleting this overlay leaves it.
+    expect(pod(second).serviceAccountName).toBe('kube-oidc-gateway-publish');
+    const env = (cronJob: typeof first) =>
+      Object.fromEntries(
+        pod(cronJob).containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+      );
+    const moved = ['PUBLISH_ISSUER', 'PUBLISH_DEST', 'PUBLISH_CHECK_PUBLIC_URL'];
+    const without = (cronJob: typeof first) => {
+      const copy = structuredClone(cronJob);
+      copy.metadata.name = '';
+      const container = pod(copy).containers[0];
+      container.env = container.env.filter((e: { name: string }) => !moved.includes(e.name));
+      return copy;
+    };
+    expect(without(second)).toEqual(without(first));
+
+    const config = resolvePublishConfig({}, env(second));
+    expect(config.source).toEqual(
+      expect.objectContaining({ kind: 'cluster', issuer: config.checkPublicUrls[0] }),
+    );
+    expect(config.destinations.map((d) => d.kind)).toEqual(['s3']);
+    expect(config.retainMs).toBe(resolvePublishConfig({}, env(first)).retainMs);
+  });
+
+  it('old-issuer builds on the GCS and Azure overlays too', async () => {
+    const [onGcs, onAzure] = await Promise.all([
+      kustomize(join(alternatives, 'overlays/old-issuer-gcs')),
+      kustomize(join(alternatives, 'overlays/old-issuer-azure')),
+    ]);
+    for (const [documents, kind] of [
+      [onGcs, 'gcs'],
+      [onAzure, 'azure'],
+    ] as const) {
+      expect(documents.map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1])).toEqual(['CronJob']);
+      const config = resolvePublishConfig({}, envOf(documentOf(documents, 'CronJob')));
+      expect(config.destinations.map((d) => d.kind)).toEqual([kind]);
+      expect(config.source).toMatchObject({ kind: 'cluster', issuer: expect.stringMatching(/^https:/) });
+    }
+    // The credentials of the overlay below ride along (here the alternatives: no webhook, federation).
+    expect(envOf(documentOf(onGcs, 'CronJob')).GOOGLE_APPLICATION_CREDENTIALS).toBeTruthy();
+    expect(envOf(documentOf(onAzure, 'CronJob')).AZURE_FEDERATED_TOKEN_FILE).toBeTruthy();
   });
 });
