@@ -273,6 +273,38 @@ describe('publishing NEW and OLD from a cluster that names NEW', () => {
   });
 });
 
+describe('--issuer and --jwks-uri', () => {
+  it("--issuer equal to the cluster's own changes nothing; keep is refused for OLD, an explicit URL under OLD is taken", async () => {
+    const { folder } = newPrefix();
+    const [pinned, named] = await Promise.all([
+      publish(cluster, { dest: [join(folder, 'pinned')], issuer: NEW }),
+      publish(cluster, { dest: [join(folder, 'named')] }),
+    ]);
+    expect(pinned.report.clusterIssuer).toBeUndefined();
+    expect(pinned.stdout).toBe(named.stdout.replaceAll('/named/', '/pinned/'));
+    expect(await filesOf(join(folder, 'pinned'))).toEqual(await filesOf(join(folder, 'named')));
+
+    // keep: the cluster's jwks_uri is NEW's, which no object under OLD's prefix can serve.
+    const keep = await publish(cluster, { dest: [join(folder, 'keep')], issuer: OLD, 'jwks-uri': 'keep' });
+    expect(keep.report.error).toEqual({
+      code: 'PUBLISH_INVALID',
+      message: expect.stringContaining(`jwks_uri ${NEW}/${JWKS_KEY} is not under the issuer ${OLD}`),
+    });
+    await expect(readdir(join(folder, 'keep'))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const explicit = await publish(cluster, {
+      dest: [join(folder, 'explicit')],
+      issuer: OLD,
+      'jwks-uri': `${OLD}/keys.json`,
+    });
+    expect(explicit.report).toMatchObject({ ok: true, jwksUri: `${OLD}/keys.json` });
+    const kids = JSON.parse(await readFile(join(folder, 'explicit', 'keys.json'), 'utf8')).keys.map(
+      (key: { kid: string }) => key.kid,
+    );
+    expect(kids).toEqual(cluster.keys.map((key) => key.kid));
+  });
+});
+
 describe("verify --compare-cluster for OLD still finds OLD's copy stale", () => {
   it('when a key the cluster signs with reached NEW but not OLD', async () => {
     const keys = [generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey];
