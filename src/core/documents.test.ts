@@ -52,6 +52,7 @@ describe('normalizeDiscovery re-issuing under another issuer', () => {
     ['http://old.example.net/c1', 'is not https'],
     ['https://old.example.net/a/../c1', 'is not canonical; did you mean "https://old.example.net/c1"?'],
     ['https://old.example.net/c1?x=1', 'has a query'],
+    ['old.example.net/c1', 'is not a URL'],
   ])('refuses %s as an issuer, as in any discovery document', (issuer, problem) => {
     let thrown: unknown;
     try {

@@ -60,8 +60,9 @@ export interface IssuerDocuments {
 export function normalizeDiscovery(value: unknown, options: IssueOptions): RenderedDiscovery {
   const upstream = validateDiscovery(value);
   const issuer = options.reissueAs ?? upstream.issuer;
-  const decision = decideJwksUri(upstream, options.jwksUri, issuer);
+  // Validated before anything else reads it: the jwks_uri policy parses it as a URL.
   const reissued = issuer === upstream.issuer ? upstream : validateDiscovery(withIssuer(upstream, issuer));
+  const decision = decideJwksUri(upstream, options.jwksUri, issuer);
   const document = withJwksUri(reissued, decision.jwksUri);
   return {
     kind: 'discovery',
