@@ -6,12 +6,8 @@
  */
 // First: no SIGUSR1 may open the inspector while the rest loads.
 import './core/no-inspector-signal.js';
-import { describeError, isGatewayError } from './core/errors.js';
+import { describeError, exitCodeOf } from './core/errors.js';
 import { plainServeArgv } from './serve/argv.js';
-
-/** Exit codes: 1 a run that failed, 2 bad usage or configuration. */
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 async function main(): Promise<void> {
   const serveArgv = plainServeArgv(process.argv.slice(2));
@@ -26,5 +22,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`error: ${describeError(error)}\n`);
-  process.exitCode = isGatewayError(error, 'CONFIG_INVALID') ? EXIT_USAGE : EXIT_FAILURE;
+  // One rule for every command: the error's code decides (core/errors.ts, EXIT_CODES).
+  process.exitCode = exitCodeOf(error);
 });

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { GatewayError } from './errors.js';
+import { GatewayError, reasonOf } from './errors.js';
 import { http } from './node-http.js';
 
 /** Issuer documents are a few KiB; anything near this is not an issuer document. */
@@ -52,9 +52,9 @@ export function boundedGet(options: BoundedGetOptions): Promise<BoundedResponse>
     }, timeoutMs);
 
     request.on('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code ? `${error.code} ${error.message}` : error.message;
+      // In words (`host name not found in DNS (ENOTFOUND)`), the code kept for searching.
       const Failure = request.reusedSocket ? StaleSocketError : GatewayError;
-      finish(new Failure('UPSTREAM_UNREACHABLE', `${where}: ${reason}`, { cause: error }));
+      finish(new Failure('UPSTREAM_UNREACHABLE', `${where}: ${reasonOf(error)}`, { cause: error }));
     });
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
@@ -82,7 +82,7 @@ export function boundedGet(options: BoundedGetOptions): Promise<BoundedResponse>
         chunks.push(chunk);
       });
       response.on('error', (error) => {
-        finish(new GatewayError('UPSTREAM_UNREACHABLE', `${where}: ${error.message}`, { cause: error }));
+        finish(new GatewayError('UPSTREAM_UNREACHABLE', `${where}: ${reasonOf(error)}`, { cause: error }));
       });
       response.on('end', () => answer(Buffer.concat(chunks)));
     });

@@ -1,9 +1,11 @@
 /**
  * Typed errors with stable codes. Every failure that reaches a user is one of these:
- * the message is one line naming the problem, the code is what scripts and tests match.
+ * the message is one line naming the problem, the code is what scripts and tests match,
+ * and the code alone decides the exit code (EXIT_CODES).
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  | 'KUBECONFIG_INVALID'
   | 'SOURCE_CREDENTIALS'
   | 'UPSTREAM_UNREACHABLE'
   | 'UPSTREAM_TIMEOUT'
@@ -21,6 +23,46 @@ export type ErrorCode =
   | 'STORE_TIMEOUT'
   | 'PUBLISH_INVALID'
   | 'PUBLIC_CHECK_FAILED';
+
+/** A run that failed: the upstream, a store, a check. */
+export const EXIT_FAILURE = 1;
+/** Bad usage or configuration: a flag, a variable, or an input file the user named. */
+export const EXIT_USAGE = 2;
+
+/**
+ * The one rule for exit codes. Usage (2): what the user gave is wrong or cannot be read —
+ * a flag or variable, no way to reach a cluster, and every input file read once at the
+ * start (--ca, --from-keys, --kubeconfig and kubectl's default kubeconfig, verify --token).
+ * A failed run (1): everything met while running, including the credentials re-read on
+ * every fetch (the ServiceAccount token and CA, which kubelet writes and rotates) and a
+ * kubeconfig's exec plugin. A Record, so a new code cannot be added without its exit code.
+ */
+const EXIT_CODES: Readonly<Record<ErrorCode, typeof EXIT_FAILURE | typeof EXIT_USAGE>> = {
+  CONFIG_INVALID: EXIT_USAGE,
+  KUBECONFIG_INVALID: EXIT_USAGE,
+  KEY_INVALID: EXIT_USAGE,
+  SOURCE_CREDENTIALS: EXIT_FAILURE,
+  UPSTREAM_UNREACHABLE: EXIT_FAILURE,
+  UPSTREAM_TIMEOUT: EXIT_FAILURE,
+  UPSTREAM_STATUS: EXIT_FAILURE,
+  UPSTREAM_NOT_JSON: EXIT_FAILURE,
+  UPSTREAM_TOO_LARGE: EXIT_FAILURE,
+  DISCOVERY_INVALID: EXIT_FAILURE,
+  JWKS_INVALID: EXIT_FAILURE,
+  JWKS_PRIVATE_KEY: EXIT_FAILURE,
+  JWKS_DUPLICATE_KID: EXIT_FAILURE,
+  STORE_READ_FAILED: EXIT_FAILURE,
+  STORE_WRITE_FAILED: EXIT_FAILURE,
+  STORE_ACCESS_DENIED: EXIT_FAILURE,
+  STORE_TIMEOUT: EXIT_FAILURE,
+  PUBLISH_INVALID: EXIT_FAILURE,
+  PUBLIC_CHECK_FAILED: EXIT_FAILURE,
+};
+
+/** The exit code for whatever ended a command: its code's, and 1 for anything that is not a GatewayError. */
+export function exitCodeOf(error: unknown): typeof EXIT_FAILURE | typeof EXIT_USAGE {
+  return error instanceof GatewayError ? EXIT_CODES[error.code] : EXIT_FAILURE;
+}
 
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
@@ -68,17 +110,21 @@ const ERRNO_WORDS: Record<string, string> = {
   ENOTFOUND: 'host name not found in DNS',
   EAI_AGAIN: 'DNS lookup failed for now (try again)',
   EPIPE: 'the other end closed the connection',
+  EADDRINUSE: 'the address is already in use',
+  EADDRNOTAVAIL: 'the address is not one of this machine',
 };
 
 /**
  * Why an I/O call failed, in words: `no such file or directory (ENOENT)` for a system
- * error, otherwise the first line of the message.
+ * error people meet here; otherwise the first line of the message, with the error's code
+ * (`ERR_TLS_CERT_ALTNAME_INVALID`, `DEPTH_ZERO_SELF_SIGNED_CERT`, an errno not listed above)
+ * added when the line lacks it, so it can still be searched for.
  */
 export function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
-    const words = ERRNO_WORDS[code];
-    return words ? `${words} (${code})` : code;
-  }
-  return describeError(error);
+  if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code)) return describeError(error);
+  const words = ERRNO_WORDS[code];
+  if (words) return `${words} (${code})`;
+  const line = describeError(error);
+  return line === '' ? code : line.includes(code) ? line : `${line} (${code})`;
 }

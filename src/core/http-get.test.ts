@@ -9,7 +9,7 @@ const sockets = new Set<Socket>();
 
 afterEach(async () => {
   for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server?.listening) await new Promise((resolve) => server?.close(resolve));
   server = undefined;
 });
 
@@ -84,9 +84,25 @@ describe('getJson', () => {
     expect(await codeOf(getJson({ url, timeoutMs: 2000, requestOptions: {} }))).toBe('UPSTREAM_NOT_JSON');
   });
 
-  it('reports an unreachable upstream as a GatewayError', async () => {
+  it('reports an unreachable upstream as a GatewayError, the system error in words', async () => {
     const url = await listen(() => {});
     await new Promise((resolve) => server?.close(resolve));
-    await expect(getJson({ url, timeoutMs: 2000, requestOptions: {} })).rejects.toBeInstanceOf(GatewayError);
+    const refused = getJson({ url, timeoutMs: 2000, requestOptions: {} });
+    await expect(refused).rejects.toBeInstanceOf(GatewayError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+      message: `${url.origin}/doc: connection refused (ECONNREFUSED)`,
+    });
+  });
+
+  it('says a host name that does not resolve in words', async () => {
+    // The resolver's answer for a name that does not exist, given by the lookup Node calls (no DNS traffic).
+    const lookup = (hostname: string, _options: unknown, callback: (error: Error) => void) =>
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+    const url = new URL('http://upstream.invalid/doc');
+    await expect(getJson({ url, timeoutMs: 2000, requestOptions: { lookup } })).rejects.toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+      message: 'http://upstream.invalid/doc: host name not found in DNS (ENOTFOUND)',
+    });
   });
 });

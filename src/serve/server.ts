@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeError } from '../core/errors.js';
+import { describeError, reasonOf } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { createSource } from '../core/source.js';
 import { CLIENT_LIMITS, type ClientLimits, createLimitedServer } from './client-limits.js';
@@ -93,9 +93,11 @@ export async function startGateway(
 /** Listens; resolves with the port (the one picked when `port` is 0). */
 async function listen(server: http.Server, address: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // In words: `the address is already in use (EADDRINUSE)`, not Node's `listen EADDRINUSE: …`.
+    const failed = (error: Error) => reject(new Error(`cannot listen on ${address}:${port}: ${reasonOf(error)}`));
+    server.once('error', failed);
     server.listen(port, address, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
