@@ -145,6 +145,7 @@ describe('publish through the built CLI', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(lines(first.stdout).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'source in-cluster',
       'created s3://test-bucket/e2e/openid/v1/jwks',
       'created s3://test-bucket/e2e/.well-known/openid-configuration',
       'created s3://test-bucket/e2e/.kube-oidc-gateway/state.json',
@@ -159,7 +160,12 @@ describe('publish through the built CLI', () => {
     // serve starts meanwhile: it touches no bucket.
     const [second, serve] = await Promise.all([runCli(args, { env: S3_ENV }), startServe(upstream(), {})]);
     expect(second.code).toBe(0);
-    expect(lines(second.stdout).every((line) => line.startsWith('unchanged '))).toBe(true);
+    expect(lines(second.stdout)[0]).toBe(`source    in-cluster ${api.url}`);
+    expect(
+      lines(second.stdout)
+        .slice(1)
+        .every((line) => line.startsWith('unchanged ')),
+    ).toBe(true);
     expect(s3.writeCount()).toBe(0);
     expect(s3.requests.map((r) => r.method).sort()).toEqual(['GET', 'GET', 'HEAD', 'HEAD']);
 
@@ -197,6 +203,7 @@ describe('publish through the built CLI', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(lines(first.stdout).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'source in-cluster',
       `created az://${AZURITE_ACCOUNT}/public/e2e/openid/v1/jwks`,
       `created az://${AZURITE_ACCOUNT}/public/e2e/.well-known/openid-configuration`,
       `created az://${AZURITE_ACCOUNT}/public/e2e/.kube-oidc-gateway/state.json`,
@@ -217,7 +224,7 @@ describe('publish through the built CLI', () => {
     expect(second.code).toBe(0);
     expect(
       lines(second.stdout)
-        .slice(0, 3)
+        .slice(1, 4)
         .every((line) => line.startsWith('unchanged ')),
     ).toBe(true);
     expect(
@@ -337,7 +344,8 @@ describe('publish through the built CLI', () => {
     expect(result.stderr).toMatch(
       /^error: JWKS_PRIVATE_KEY: JWKS key #0 \(kid "[^"]+"\) carries private key material \([a-z, ]+\); refusing to publish it\n$/,
     );
-    expect(result.stdout).toBe('');
+    // Where the documents came from, and nothing else.
+    expect(result.stdout).toBe(`source    in-cluster ${api.url}\n`);
     // Not one request to the bucket: nothing published there could have changed.
     expect(s3.count()).toBe(0);
   });
@@ -376,6 +384,7 @@ describe('publish through the built CLI', () => {
         `error: STORE_ACCESS_DENIED: cannot write ${out}/openid/v1/jwks: permission denied (EACCES)\n`,
       );
       expect(lines(result.stdout).map((line) => line.split(/\s+/)[0])).toEqual([
+        'source',
         'failed',
         'unchanged',
         'skipped',
@@ -484,7 +493,12 @@ describe.concurrent('publish through the built CLI, no cluster needed', () => {
       ),
     ];
     expect(text.code).toBe(0);
-    expect(lines(text.stdout).map((line) => line.split(/ +/)[0])).toEqual(['created', 'created', 'created']);
+    expect(lines(text.stdout).map((line) => line.split(/ +/)[0])).toEqual([
+      'source',
+      'created',
+      'created',
+      'created',
+    ]);
     expect(lines(text.stderr).map((line) => line.replace(/^warning: /, ''))).toEqual(expected(textOut));
     expect(lines(text.stderr).every((line) => line.startsWith('warning: '))).toBe(true);
     expect(json.code).toBe(0);

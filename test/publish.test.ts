@@ -123,10 +123,12 @@ describe('publish (one run, in-process)', () => {
     const again = await publish(argvFor(folder));
     expect(again.error).toBeUndefined();
     expect(lines(again.stdout).map((line) => line.split(/ +/)[0])).toEqual([
+      'source',
       'unchanged',
       'unchanged',
       'unchanged',
     ]);
+    expect(lines(again.stdout)[0]).toBe(`source    in-cluster ${api.url}`);
     expect(await filesOf(folder)).toEqual(files);
   });
 
@@ -161,7 +163,8 @@ describe('publish (one run, in-process)', () => {
     expect(run.report?.destinations.map((d) => [d.destination, d.ok])).toEqual(
       targets.map((folder) => [folder, true]),
     );
-    expect(lines(run.stdout)).toHaveLength(9);
+    // The source, then three lines per destination.
+    expect(lines(run.stdout)).toHaveLength(10);
     const bodies = await Promise.all(targets.map((folder) => readFile(join(folder, JWKS_KEY))));
     expect(bodies.every((body) => body.equals(bodies[0] as Buffer))).toBe(true);
 

@@ -138,7 +138,7 @@ describe.concurrent('serve sources', () => {
     expect(reply.body).toBe(`${JSON.stringify(JSON.parse(apiserver.jwksJson()), null, 2)}\n`);
     expect(await readFile(viaKubeconfig.logPath, 'utf8')).toContain('@kubernetes/client-node');
     expect(kubeconfigGateway.lines.find((l) => l.event === 'listening')?.upstream).toBe(
-      `kubeconfig context "test" ${apiserver.url}`,
+      `kubeconfig context "test" ${apiserver.url} from ${kubeconfig}`,
     );
     // JSON by default: one line per request (flushed within 250 ms).
     await until(() => kubeconfigGateway.lines.some((l) => l.msg === 'request'));

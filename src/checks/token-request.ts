@@ -56,7 +56,7 @@ export async function requestServiceAccountToken(
   audience: string | undefined,
 ): Promise<string> {
   const kubeConfig = source.kubeconfig
-    ? (await import('../core/kubeconfig-source.js')).loadKubeConfig(source)
+    ? (await import('../core/kubeconfig-source.js')).loadKubeCluster(source).kubeConfig
     : await inClusterKubeConfig(source);
   const { CoreV1Api } = await import('@kubernetes/client-node');
   const api = kubeConfig.makeApiClient(CoreV1Api);

@@ -10,7 +10,11 @@ import { type CheckResult, fail, ok } from './result.js';
 import type { ServiceAccountRef } from './service-account.js';
 
 export type TokenSpec =
-  | { kind: 'file'; path: string }
+  | {
+      kind: 'file';
+      path: string /** Read already (verify reads it up front: unreadable is usage). */;
+      token?: string;
+    }
   | { kind: 'request'; serviceAccount: ServiceAccountRef };
 
 export interface ObtainedToken {
@@ -25,7 +29,7 @@ export async function obtainToken(
 ): Promise<ObtainedToken> {
   if (spec.kind === 'file') {
     try {
-      const token = await readTokenFile(spec.path, 'the token');
+      const token = spec.token ?? (await readTokenFile(spec.path, 'the token'));
       return { result: ok('token-read', `token read from ${spec.path}`), token };
     } catch (error) {
       return { result: fail('token-read', (error as Error).message) };

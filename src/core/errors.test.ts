@@ -16,8 +16,12 @@ describe('reasonOf', () => {
     const tls = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
       code: 'ERR_TLS_CERT_ALTNAME_INVALID',
     });
-    expect(reasonOf(tls)).toBe("Hostname/IP does not match certificate's altnames (ERR_TLS_CERT_ALTNAME_INVALID)");
-    const selfSigned = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(reasonOf(tls)).toBe(
+      "Hostname/IP does not match certificate's altnames (ERR_TLS_CERT_ALTNAME_INVALID)",
+    );
+    const selfSigned = Object.assign(new Error('self-signed certificate'), {
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
     expect(reasonOf(selfSigned)).toBe('self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)');
     expect(reasonOf(new Error('first line\nsecond'))).toBe('first line');
     expect(reasonOf(new GatewayError('STORE_TIMEOUT', 'slow'))).toBe('STORE_TIMEOUT: slow');

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, LookupFunction, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
@@ -97,8 +97,8 @@ describe('getJson', () => {
 
   it('says a host name that does not resolve in words', async () => {
     // The resolver's answer for a name that does not exist, given by the lookup Node calls (no DNS traffic).
-    const lookup = (hostname: string, _options: unknown, callback: (error: Error) => void) =>
-      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+    const lookup: LookupFunction = (hostname, _options, callback) =>
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
     const url = new URL('http://upstream.invalid/doc');
     await expect(getJson({ url, timeoutMs: 2000, requestOptions: { lookup } })).rejects.toMatchObject({
       code: 'UPSTREAM_UNREACHABLE',

@@ -4,23 +4,26 @@
  * headers through applyToHTTPSOptions, refreshed on every fetch as exec tokens expire.
  */
 import https from 'node:https';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { GatewayError } from './errors.js';
+import { GatewayError, reasonOf } from './errors.js';
 import { getJson } from './http-get.js';
 import type { DocumentSource, SourceOptions } from './source.js';
+import { didYouMean } from './suggest.js';
 import type { WellKnownPath } from './well-known.js';
 
 /**
- * Loads the kubeconfig the settings select: one file, or each file of KUBECONFIG merged in
- * order as client-node's loadFromDefault does (no file: loadFromDefault itself). Loaded
- * file by file so an error names the file; no error ever carries the file's text (a YAML
- * error's snippet would print the very line with the token or the client key).
+ * Loads the kubeconfig files source-choice.ts chose: one file, or each file of KUBECONFIG
+ * merged in order as client-node's loadFromDefault does. Loaded file by file so an error
+ * names the file; no error ever carries the file's text (a YAML error's snippet would print
+ * the very line with the token or the client key). What is wrong with a file is
+ * KUBECONFIG_INVALID: an input the user gave (exit 2), not a failed run.
  */
 export function loadKubeConfig(options: Pick<SourceOptions, 'kubeconfig' | 'context'>): KubeConfig {
   const kubeConfig = new KubeConfig();
   const [first, ...rest] = options.kubeconfig ?? [];
-  if (first === undefined) attempt('the default kubeconfig', () => kubeConfig.loadFromDefault());
-  else attempt(first, () => kubeConfig.loadFromFile(first));
+  if (first === undefined) throw new Error('loadKubeConfig needs the files source-choice.ts chose');
+  attempt(first, () => kubeConfig.loadFromFile(first));
   for (const file of rest) {
     const next = new KubeConfig();
     attempt(file, () => next.loadFromFile(file));
@@ -35,7 +38,7 @@ function attempt(file: string, load: () => void): void {
     load();
   } catch (error) {
     // No cause attached: a YAML error keeps the whole file in error.mark.buffer.
-    throw new GatewayError('SOURCE_CREDENTIALS', describeLoadError(error, file));
+    throw new GatewayError('KUBECONFIG_INVALID', describeLoadError(error, file));
   }
 }
 
@@ -66,7 +69,9 @@ function isYamlError(error: unknown): error is YamlError {
 /** What is wrong and where, in words of our own: never a message that could quote the file. */
 function describeLoadError(error: unknown, file: string): string {
   const errno = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return `cannot read kubeconfig ${file}: ${errno}`;
+  // reasonOf for a system error only: its message names the path, never the file's text.
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
+    return `cannot read kubeconfig ${file}: ${reasonOf(error)}`;
   if (isYamlError(error)) {
     const reason =
       typeof error.reason === 'string' && FIXED_YAML_REASON.test(error.reason) ? ` (${error.reason})` : '';
@@ -84,25 +89,52 @@ function describeLoadError(error: unknown, file: string): string {
   return `kubeconfig ${file} is not a kubeconfig: expected a YAML mapping with clusters, users and contexts`;
 }
 
-export function createKubeconfigSource(options: SourceOptions): DocumentSource {
+/** A loaded kubeconfig and the API server its context names. */
+export interface KubeCluster {
+  kubeConfig: KubeConfig;
+  server: URL;
+  /** The files, as the description names them. */
+  files: string;
+}
+
+/**
+ * The kubeconfig loaded and its context's cluster checked, so everything wrong with what
+ * the user gave (KUBECONFIG_INVALID) is found before any request; a --context that names
+ * no context of the files gets the nearest name.
+ */
+export function loadKubeCluster(options: Pick<SourceOptions, 'kubeconfig' | 'context'>): KubeCluster {
   const kubeConfig = loadKubeConfig(options);
   const cluster = kubeConfig.getCurrentCluster();
+  const files = (options.kubeconfig ?? []).join(delimiter);
   if (!cluster) {
+    const current = kubeConfig.currentContext;
+    const names = kubeConfig.getContexts().map((context) => context.name);
+    const known = kubeConfig.getContextObject(current) !== null;
+    const why = !current
+      ? 'has no current-context'
+      : known
+        ? `has no cluster for context "${current}"`
+        : `has no context "${current}"${didYouMean(current, names, (name) => `--context ${name}`)}`;
     throw new GatewayError(
-      'SOURCE_CREDENTIALS',
-      `kubeconfig has no cluster for context "${kubeConfig.currentContext}"`,
+      'KUBECONFIG_INVALID',
+      `kubeconfig ${files} ${why}; name one of its contexts with --context (kubectl config get-contexts lists them)`,
     );
   }
   if (!URL.canParse(cluster.server)) {
     throw new GatewayError(
-      'SOURCE_CREDENTIALS',
+      'KUBECONFIG_INVALID',
       `kubeconfig cluster "${cluster.name}" has a server that is not a URL; set it to the API server's https URL`,
     );
   }
-  const base = new URL(cluster.server);
+  return { kubeConfig, server: new URL(cluster.server), files };
+}
+
+export function createKubeconfigSource(options: SourceOptions): DocumentSource {
+  const { kubeConfig, server: base, files } = loadKubeCluster(options);
   const agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
   return {
-    description: `kubeconfig context "${kubeConfig.currentContext}" ${base.origin}`,
+    // Which file too: with kubectl's defaults the user may not have named one.
+    description: `kubeconfig context "${kubeConfig.currentContext}" ${base.origin} from ${files}`,
     async get(path: WellKnownPath): Promise<unknown> {
       const requestOptions: https.RequestOptions = {};
       try {

@@ -9,6 +9,8 @@ export const LOG_EVENTS = [
   'listening',
   /** serve could not start (the error); the process exits non-zero. */
   'startup_failed',
+  /** serve found no way to the API server (error: where it looked, what to give); it stays up, not ready. */
+  'source_missing',
   /** SIGTERM/SIGINT received (signal): readiness fails, in-flight requests finish. */
   'shutting_down',
   /** Shut down cleanly; the process exits 0. */

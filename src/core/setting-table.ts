@@ -56,6 +56,11 @@ export function resolveSetting<T, D extends T | undefined>(
   return declared.default;
 }
 
+/** Whether the flag or the variable was given at all: some choices depend on being asked, not on the value. */
+export function isGiven(declared: Setting<unknown>, argv: GivenFlags, env: Env): boolean {
+  return argv[declared.flag] !== undefined || (declared.env !== undefined && env[declared.env] !== undefined);
+}
+
 export function resolveSettings<S extends SettingsTable>(
   table: S,
   argv: GivenFlags,

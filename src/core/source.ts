@@ -1,11 +1,13 @@
 /**
  * Where the issuer documents come from: the Kubernetes API server, reached either the
- * in-cluster way (mounted token and CA over plain node:https) or through a kubeconfig.
+ * in-cluster way (mounted token and CA over plain node:https) or through a kubeconfig,
+ * whichever source-choice.ts picks.
  */
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { GatewayError, reasonOf } from './errors.js';
 import { getJson } from './http-get.js';
+import { pinSource } from './source-choice.js';
 import { readTokenFile } from './token-file.js';
 import type { WellKnownPath } from './well-known.js';
 
@@ -25,10 +27,24 @@ export interface SourceOptions {
   caCertPath: string;
   /** Set: these kubeconfig files merged in order (`--kubeconfig`: one; `KUBECONFIG`: its list). */
   kubeconfig?: readonly string[] | undefined;
+  /** `kubeconfig` is KUBECONFIG's list: its files that do not exist are skipped, as kubectl skips them. */
+  kubeconfigFromEnv?: boolean | undefined;
   context?: string | undefined;
+  /** `--upstream-host` or `--sa-token-path` (or their variables) was given: in-cluster, as asked. */
+  inClusterGiven?: boolean | undefined;
+  /** $HOME, where kubectl's default kubeconfig is looked for; unset: it is not. */
+  home?: string | undefined;
+  /** What else the command offers when no cluster can be reached (publish: --from-keys), for the error. */
+  otherwise?: string | undefined;
 }
 
+/** The source the options choose (source-choice.ts); none is a usage error (CONFIG_INVALID) saying why. */
 export async function createSource(options: SourceOptions): Promise<DocumentSource> {
+  return openSource(await pinSource(options));
+}
+
+/** The source of options already pinned to a choice (source-choice.ts, pinned). */
+export async function openSource(options: SourceOptions): Promise<DocumentSource> {
   if (options.kubeconfig) {
     // Loaded only on this path: the client library costs ~0.7 s and ~70 MiB to import.
     const { createKubeconfigSource } = await import('./kubeconfig-source.js');

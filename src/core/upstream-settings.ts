@@ -1,11 +1,12 @@
 /**
  * How every mode reaches the API server: the in-cluster token and CA, or a kubeconfig. The
  * Go gateway's variables and defaults, each also a flag. A table and its resolver in one
- * module: every frontend shares them.
+ * module: every frontend shares them. Which of the two a command takes when not told is
+ * source-choice.ts's rule; the resolver hands it what was given and $HOME.
  */
 import { delimiter } from 'node:path';
 import * as kind from './setting-kinds.js';
-import { type Env, type GivenFlags, resolveSettings, setting } from './setting-table.js';
+import { type Env, type GivenFlags, isGiven, resolveSettings, setting } from './setting-table.js';
 import type { SourceOptions } from './source.js';
 
 const onePath = kind.path();
@@ -56,7 +57,7 @@ export const upstreamSettings = {
     flag: 'kubeconfig',
     env: 'KUBECONFIG',
     describe:
-      'Use this kubeconfig (client-node auth: exec plugins, certificates, tokens) instead of the in-cluster token',
+      'Use this kubeconfig (exec plugins, certificates, tokens); default: the in-cluster token, else ~/.kube/config',
     kind: kubeconfigFiles,
     default: undefined,
   }),
@@ -68,7 +69,11 @@ export const upstreamSettings = {
   }),
 };
 
-export function resolveUpstream(argv: GivenFlags, env: Env): SourceOptions {
+/**
+ * The upstream settings as a source's options. `otherwise`: what else the command offers
+ * when no cluster can be reached, for that error (publish: building from key files).
+ */
+export function resolveUpstream(argv: GivenFlags, env: Env, otherwise?: string): SourceOptions {
   const s = resolveSettings(upstreamSettings, argv, env);
   return {
     upstreamHost: s.upstreamHost,
@@ -76,6 +81,12 @@ export function resolveUpstream(argv: GivenFlags, env: Env): SourceOptions {
     tokenPath: s.saTokenPath,
     caCertPath: s.saCaCertPath,
     kubeconfig: s.kubeconfig,
+    kubeconfigFromEnv: s.kubeconfig !== undefined && argv[upstreamSettings.kubeconfig.flag] === undefined,
     context: s.context,
+    inClusterGiven:
+      isGiven(upstreamSettings.upstreamHost, argv, env) || isGiven(upstreamSettings.saTokenPath, argv, env),
+    // client-go's homedir on Linux and macOS: $HOME, nothing else.
+    home: env.HOME || undefined,
+    otherwise,
   };
 }

@@ -37,6 +37,9 @@ export interface PublishConfig {
   store: StoreOptions;
 }
 
+/** The way out publish offers when no cluster can be reached (core/source-choice.ts). */
+const WITHOUT_A_CLUSTER = '--from-keys KEY_FILE --issuer URL to publish without a cluster';
+
 export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig {
   const s = resolveSettings(publishSettings, argv, env);
   if (s.dest === undefined || s.dest.length === 0) {
@@ -53,7 +56,7 @@ export function resolvePublishConfig(argv: GivenFlags, env: Env): PublishConfig 
       );
     source = { kind: 'keys', files: s.fromKeys, issuer: s.issuer };
   } else {
-    source = { kind: 'cluster', options: resolveUpstream(argv, env), issuer: s.issuer };
+    source = { kind: 'cluster', options: resolveUpstream(argv, env, WITHOUT_A_CLUSTER), issuer: s.issuer };
   }
   if (s.verify && s.checkPublicUrl.length === 0) {
     throw new GatewayError('CONFIG_INVALID', '--verify needs --check-public-url: the public URL to verify');

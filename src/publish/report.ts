@@ -1,6 +1,6 @@
 /**
- * What a run prints: one line per object per destination (and per public check), or the
- * same facts as one JSON document with --output json. Warnings and the final error go to
+ * What a run prints: the source, then one line per object per destination (and per public
+ * check), or the same facts as one JSON document with --output json. Warnings and the final error go to
  * stderr, so stdout stays parseable.
  */
 
@@ -54,6 +54,8 @@ function objectLine(result: DestinationResult, object: ObjectResult): string[] {
 export function formatText(report: PublishReport): string {
   const lines: string[] = [];
   if (report.dryRun) lines.push('dry run: nothing was written');
+  // Where the documents came from: with kubectl's defaults the user may not have named it.
+  if (report.source !== undefined) lines.push(`${'source'.padEnd(STATUS_WIDTH)} ${printable(report.source)}`);
   if (report.clusterIssuer !== undefined) {
     lines.push(
       `${'issuer'.padEnd(STATUS_WIDTH)} ${report.issuer}  (re-issued: the cluster's discovery document names ${report.clusterIssuer})`,

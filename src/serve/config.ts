@@ -21,7 +21,7 @@ export interface ServeConfig {
 export function resolveServeConfig(argv: GivenFlags, env: Env): ServeConfig {
   const s = resolveSettings(serveSettings, argv, env);
   return {
-    source: resolveUpstream(argv, env),
+    source: resolveUpstream(argv, env, 'run it in a pod with its ServiceAccount token mounted'),
     normalize: resolveRendering(argv, env),
     listenAddr: s.listenAddr,
     listenPort: s.listenPort,

@@ -4,9 +4,11 @@
  * metrics, and log each state change once. Invariants:
  * - What a cache holds passed core's validation: a bad document is an attempt that failed.
  * - The jwks_uri rewrite warning is logged once per distinct rewrite, not per refresh.
+ * - Without a source (no way to the API server, source-choice.ts) nothing is ever fetched:
+ *   every get() fails at once, so the routes answer 502 and /readyz 503 for the pod's life.
  */
 import { fetchDiscovery, fetchJwks } from '../core/documents.js';
-import { describeError, isGatewayError } from '../core/errors.js';
+import { describeError, GatewayError, isGatewayError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { DocumentSource } from '../core/source.js';
 import { RefreshingCache } from './cache.js';
@@ -20,8 +22,20 @@ export type CacheSettings = Pick<
   'normalize' | 'cacheTtlMs' | 'maxStaleMs' | 'clientCacheTtlSeconds'
 >;
 
+/** What the handler and the metrics read of one document's cache. */
+export interface DocumentCache {
+  readonly value: PreparedDocument | undefined;
+  /** When `value` was fetched (ms since epoch); 0 when never. */
+  readonly fetchedAt: number;
+  readonly servingStale: boolean;
+  get(): Promise<PreparedDocument>;
+  stop(): void;
+}
+
 export interface DocumentCachesOptions {
-  source: DocumentSource;
+  /** Undefined: no way to the API server; `unavailable` says why. */
+  source: DocumentSource | undefined;
+  unavailable?: string;
   settings: CacheSettings;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -29,8 +43,8 @@ export interface DocumentCachesOptions {
 }
 
 export class DocumentCaches {
-  readonly discovery: RefreshingCache<PreparedDocument>;
-  readonly jwks: RefreshingCache<PreparedDocument>;
+  readonly discovery: DocumentCache;
+  readonly jwks: DocumentCache;
   /** The last rewrite warned about, as `from -> to`. */
   private warnedRewrite = '';
 
@@ -55,9 +69,10 @@ export class DocumentCaches {
     this.jwks.stop();
   }
 
-  private cacheOf(document: DocumentName): RefreshingCache<PreparedDocument> {
-    const { settings, metrics, logger, clock } = this.options;
-    return new RefreshingCache(() => this.load(document), {
+  private cacheOf(document: DocumentName): DocumentCache {
+    const { source, settings, metrics, logger, clock } = this.options;
+    if (source === undefined) return unavailableCache(this.options.unavailable ?? 'no source');
+    return new RefreshingCache(() => this.load(source, document), {
       ttlMs: settings.cacheTtlMs,
       maxStaleMs: settings.maxStaleMs,
       clock,
@@ -88,8 +103,8 @@ export class DocumentCaches {
     });
   }
 
-  private async load(document: DocumentName): Promise<PreparedDocument> {
-    const { source, settings } = this.options;
+  private async load(source: DocumentSource, document: DocumentName): Promise<PreparedDocument> {
+    const { settings } = this.options;
     const rendered =
       document === 'discovery'
         ? await fetchDiscovery(source, settings.normalize)
@@ -114,4 +129,15 @@ export class DocumentCaches {
       },
     );
   }
+}
+
+/** A cache with nothing to fetch from: empty for good, each get() refused at once. */
+function unavailableCache(reason: string): DocumentCache {
+  return {
+    value: undefined,
+    fetchedAt: 0,
+    servingStale: false,
+    get: () => Promise.reject(new GatewayError('CONFIG_INVALID', reason)),
+    stop: () => {},
+  };
 }

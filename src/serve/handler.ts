@@ -4,8 +4,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log.js';
-import type { RefreshingCache } from './cache.js';
-import type { DocumentCaches } from './document-caches.js';
+import type { DocumentCache, DocumentCaches } from './document-caches.js';
 import type { DocumentName, GatewayMetrics, RouteLabel } from './metrics.js';
 import { type ExpiresClock, ifNoneMatchMatches, type PreparedDocument, withExpires } from './responses.js';
 
@@ -19,7 +18,7 @@ export interface HandlerDeps {
 }
 
 type Route =
-  | { kind: 'document'; label: RouteLabel; document: DocumentName; cache: RefreshingCache<PreparedDocument> }
+  | { kind: 'document'; label: RouteLabel; document: DocumentName; cache: DocumentCache }
   | { kind: 'healthz' | 'readyz' | 'metrics'; label: RouteLabel };
 
 /** The routes, each document route holding its cache so a request looks up one map. */

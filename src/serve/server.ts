@@ -7,7 +7,8 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeError, reasonOf } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { createSource } from '../core/source.js';
+import { openSource } from '../core/source.js';
+import { chooseSource, pinned } from '../core/source-choice.js';
 import { CLIENT_LIMITS, type ClientLimits, createLimitedServer } from './client-limits.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ServeConfig } from './config.js';
@@ -38,7 +39,14 @@ export async function startGateway(
   logger: Logger,
   { limits = CLIENT_LIMITS, clock = systemClock }: GatewayOptions = {},
 ): Promise<RunningGateway> {
-  const source = await createSource(config.source);
+  // No way to the API server is no reason to crash-loop: say so once, stay up and not ready.
+  const choice = await chooseSource(config.source);
+  if (choice.kind === 'none') {
+    logger.error('source_missing', 'no way to reach the API server; not ready until restarted with one', {
+      error: choice.message,
+    });
+  }
+  const source = choice.kind === 'none' ? undefined : await openSource(pinned(config.source, choice));
   let shuttingDown = false;
 
   // The metrics read the caches only on scrape, so they can be made first.
@@ -47,7 +55,14 @@ export async function startGateway(
     droppedLogLines: () => logger.droppedLines(),
     now: () => clock.now(),
   });
-  const caches = new DocumentCaches({ source, settings: config, metrics, logger, clock });
+  const caches = new DocumentCaches({
+    source,
+    unavailable: choice.kind === 'none' ? choice.message : undefined,
+    settings: config,
+    metrics,
+    logger,
+    clock,
+  });
   const handler = createHandler({
     caches,
     metrics,
@@ -71,7 +86,7 @@ export async function startGateway(
   logger.info('listening', 'listening', {
     address: config.listenAddr,
     port,
-    upstream: source.description,
+    upstream: source?.description ?? 'none',
     cache_ttl_seconds: config.cacheTtlMs / 1000,
     client_cache_ttl_seconds: config.clientCacheTtlSeconds,
   });
@@ -85,7 +100,7 @@ export async function startGateway(
       relief.stop();
       caches.stop();
       await closeServer(server);
-      source.close();
+      source?.close();
     },
   };
 }
@@ -94,7 +109,8 @@ export async function startGateway(
 async function listen(server: http.Server, address: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     // In words: `the address is already in use (EADDRINUSE)`, not Node's `listen EADDRINUSE: …`.
-    const failed = (error: Error) => reject(new Error(`cannot listen on ${address}:${port}: ${reasonOf(error)}`));
+    const failed = (error: Error) =>
+      reject(new Error(`cannot listen on ${address}:${port}: ${reasonOf(error)}`));
     server.once('error', failed);
     server.listen(port, address, () => {
       server.off('error', failed);

@@ -1,7 +1,9 @@
 /**
  * verify's settings resolved, the way every command resolves its settings: a malformed value
  * is a usage error (exit 2) naming the flag. The cluster settings are resolved only when a
- * check needs the API server, so a stray KUBECONFIG cannot break a plain public check.
+ * check needs the API server, so a stray KUBECONFIG cannot break a plain public check; then
+ * the way to it is chosen here (core/source-choice.ts), so that none at all is a usage error
+ * too, before any check runs.
  */
 import { PROVIDERS } from '../checks/providers/names.js';
 import type { VerifyOptions } from '../checks/run.js';
@@ -10,6 +12,9 @@ import { GatewayError } from '../core/errors.js';
 import { readExtraCa } from '../core/public-get.js';
 import { resolveRendering } from '../core/rendering-settings.js';
 import { type Env, type GivenFlags, resolveSettings } from '../core/setting-table.js';
+import type { SourceOptions } from '../core/source.js';
+import { pinSource } from '../core/source-choice.js';
+import { readTokenFile } from '../core/token-file.js';
 import { resolveUpstream } from '../core/upstream-settings.js';
 import { verifySettings } from './settings.js';
 
@@ -29,11 +34,12 @@ export async function resolveVerifyConfig(argv: GivenFlags, env: Env): Promise<V
   }
   const token: TokenSpec | undefined =
     s.token !== undefined
-      ? { kind: 'file', path: s.token }
+      ? { kind: 'file', path: s.token, token: await readTokenArgument(s.token) }
       : s.tokenRequest !== undefined
         ? { kind: 'request', serviceAccount: s.tokenRequest }
         : undefined;
   const needsCluster = s.compareCluster || token?.kind === 'request';
+  const source = needsCluster ? await clusterSource(argv, env) : undefined;
   return {
     output: s.output,
     options: {
@@ -47,9 +53,26 @@ export async function resolveVerifyConfig(argv: GivenFlags, env: Env): Promise<V
       compareCluster: s.compareCluster,
       token,
       audience: s.audience,
-      cluster: needsCluster
-        ? { source: resolveUpstream(argv, env), normalize: resolveRendering(argv, env) }
-        : undefined,
+      cluster: source ? { source, normalize: resolveRendering(argv, env) } : undefined,
     },
   };
+}
+
+/** --token's file, read now: one that cannot be read is a usage error, like any input file named. */
+async function readTokenArgument(path: string): Promise<string> {
+  try {
+    return await readTokenFile(path, 'the token');
+  } catch (error) {
+    throw new GatewayError('CONFIG_INVALID', `invalid --token: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The way to the API server, chosen (none is a usage error) and, for a kubeconfig, loaded
+ * once here, so an unreadable or broken one is a usage error before any check runs.
+ */
+async function clusterSource(argv: GivenFlags, env: Env): Promise<SourceOptions> {
+  const source = await pinSource(resolveUpstream(argv, env));
+  if (source.kubeconfig) (await import('../core/kubeconfig-source.js')).loadKubeCluster(source);
+  return source;
 }

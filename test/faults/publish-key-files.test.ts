@@ -81,7 +81,7 @@ describe('the 1 MiB cap on a key file', () => {
     });
   });
 
-  it('publish --from-keys /dev/zero fails fast with one line naming the cap, exit 1, nothing written', async () => {
+  it('publish --from-keys /dev/zero fails fast with one line naming the cap, exit 2 (usage), nothing written', async () => {
     const dest = join(dir, 'dest');
     const started = performance.now();
     const result = await runCli(
@@ -89,7 +89,7 @@ describe('the 1 MiB cap on a key file', () => {
       { timeoutMs: 20_000 },
     );
     const elapsed = performance.now() - started;
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       'error: KEY_INVALID: key file /dev/zero is larger than 1 MiB, the limit for a key file; ' +
         'name the PEM key files themselves\n',

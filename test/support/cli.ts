@@ -14,9 +14,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment for a child: the parent's PATH and HOME only, so the developer's KUBECONFIG or AWS_* never leak in. */
+/**
+ * A HOME that does not exist: a child never finds the developer's ~/.kube/config (which
+ * the CLI would use, as kubectl does) or ~/.aws. A test that needs a home makes its own.
+ */
+export const NO_HOME = fileURLToPath(new URL('./no-home-for-tests', import.meta.url));
+
+/** Environment for a child: the parent's PATH only, and HOME at NO_HOME, so the developer's KUBECONFIG, ~/.kube/config or AWS_* never leak in. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: NO_HOME };
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
   return env;
 }
