@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandSettings, Setting } from '../src/core/setting-table.js';
 import { settingsOf } from '../src/core/setting-table.js';
+import { MAX_EXAMPLE_COLUMNS } from '../src/core/setting-yargs.js';
 import { publishCommandSettings } from '../src/publish/settings.js';
 import { serveCommandSettings } from '../src/serve/settings.js';
 import { verifyCommandSettings } from '../src/verify/settings.js';
@@ -74,4 +75,42 @@ describe.concurrent('--help of each command shows every setting typed', () => {
     expect(typed).toMatch(/\[number\]/);
     expect(typed).toMatch(/\[boolean\] \[default: (true|false)\]/);
   });
+});
+
+/** The help's width when stdout is not a terminal (cli-program.ts), as in CI logs and pipes. */
+const HELP_COLUMNS = 100;
+
+describe.concurrent('--help of each command reads from the top down', () => {
+  it.each([
+    ['serve', serveCommandSettings],
+    ['publish', publishCommandSettings],
+    ['verify', verifyCommandSettings],
+  ] as [string, CommandSettings][])(
+    '%s --help: its own options first, examples that fit',
+    async (command, settings) => {
+      const run = await runCli([command, '--help']);
+      expect(run.code).toBe(0);
+      const lines = run.stdout.split('\n');
+      const headings = lines.filter((line) => /^\S.*:$/.test(line));
+      const own = `${command.charAt(0).toUpperCase()}${command.slice(1)} options:`;
+      const shared = [...new Set(settings.flatMap(({ group }) => (group ? [group] : [])))];
+      expect(headings).toEqual([own, ...shared, 'Options:', 'Examples:']);
+      const ownFlags = Object.values(settings[0]?.table ?? {}).map((declared) => `--${declared.flag}`);
+      const firstShared = run.stdout.indexOf(`\n${shared[0]}\n`);
+      for (const flag of ownFlags) expect(run.stdout.indexOf(` ${flag} `), flag).toBeLessThan(firstShared);
+
+      expect(lines.filter((line) => line.length > HELP_COLUMNS)).toEqual([]);
+      const examples = lines.slice(lines.indexOf('Examples:') + 1).filter((line) => line !== '');
+      expect(examples.filter((line) => line.length > MAX_EXAMPLE_COLUMNS)).toEqual([]);
+      // Each example: a comment saying what it does, then the command, continued with a backslash.
+      const commands = examples.filter((line) => line.startsWith(`  kube-oidc-gateway ${command}`));
+      expect(commands.length).toBeGreaterThanOrEqual(3);
+      for (const [index, line] of examples.entries()) {
+        if (line.startsWith('  # '))
+          expect(examples[index + 1], line).toMatch(new RegExp(`^  kube-oidc-gateway ${command}`));
+        else if (line.startsWith('      --')) expect(examples[index - 1], line).toMatch(/ \\$/);
+        else expect(line).toMatch(new RegExp(`^  kube-oidc-gateway ${command}`));
+      }
+    },
+  );
 });

@@ -24,7 +24,7 @@ function parse(args: string[]): Record<string, unknown> {
     .command({
       command: 'run',
       describe: 'run',
-      builder: (y) => declareSettings(y, settings),
+      builder: (y) => declareSettings(y, settings, 'run'),
       handler: (argv) => {
         seen = argv;
       },
@@ -88,7 +88,7 @@ describe('declareSettings', () => {
         .command({
           command: 'run',
           describe: 'run',
-          builder: (y) => declareSettings(y, settings),
+          builder: (y) => declareSettings(y, settings, 'run'),
           handler: () => {},
         })
         .wrap(200)
@@ -98,5 +98,26 @@ describe('declareSettings', () => {
     expect(help).toMatch(/--pretty +Indent +\[boolean\] \[default: false\]/);
     expect(help).toMatch(/--format +Format +\[string\] \[choices: "json", "text"\] \[default: json\]/);
     expect(help).toMatch(/--dest +Where +\[array\]/);
+  });
+
+  it("puts the command's own options first, then the shared tables in order, then help and version", async () => {
+    const shared = {
+      host: setting({ flag: 'host', describe: 'Host', kind: kind.text(), default: undefined }),
+    };
+    const help = await new Promise<string>((resolve) => {
+      yargs()
+        .command({
+          command: 'run',
+          describe: 'run',
+          builder: (y) => declareSettings(y, [{ table }, { table: shared, group: 'Shared:' }], 'run'),
+          handler: () => {},
+        })
+        .wrap(200)
+        .parse(['run', '--help'], (_error: unknown, _argv: unknown, output: string) => resolve(output));
+    });
+    const headings = help.split('\n').filter((line) => /^\S.*:$/.test(line));
+    expect(headings).toEqual(['Run options:', 'Shared:', 'Options:']);
+    expect(help.indexOf('--port')).toBeGreaterThan(help.indexOf('Run options:'));
+    expect(help.indexOf('--help')).toBeGreaterThan(help.indexOf('Options:'));
   });
 });

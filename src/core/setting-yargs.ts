@@ -46,11 +46,44 @@ export function checkChoiceFlags(table: SettingsTable): (argv: GivenFlags) => vo
   };
 }
 
-/** Declares a command's settings on its yargs, each table under its `--help` heading. */
-export function declareSettings(yargs: Argv, settings: CommandSettings): Argv {
+/**
+ * Declares a command's settings on its yargs, each table under its `--help` heading, in
+ * the order given. A table without a heading is the command's own: it goes under
+ * "<Command> options:", first. (Left without a group, yargs would put it under its
+ * "Options:" with help and version, which it prints after every named group.)
+ */
+export function declareSettings(yargs: Argv, settings: CommandSettings, command: string): Argv {
+  const own = `${command.charAt(0).toUpperCase()}${command.slice(1)} options:`;
   let declared = yargs;
   for (const { table, group } of settings) {
-    declared = declared.options(yargsOptions(table, group)).middleware(checkChoiceFlags(table), true);
+    declared = declared.options(yargsOptions(table, group ?? own)).middleware(checkChoiceFlags(table), true);
   }
   return declared;
+}
+
+/** One `--help` example: what it does, and the command line (`$0` for the program; lines joined by ` \\`). */
+export interface Example {
+  readonly what: string;
+  readonly lines: readonly string[];
+}
+
+/** The longest example line: one fits an 80-column terminal, whatever width help wraps at. */
+export const MAX_EXAMPLE_COLUMNS = 80;
+
+/**
+ * A command's examples, as the last part of its `--help`: each a `# what` comment over the
+ * command line, continuation lines indented, so each can be copied as it stands. Written as
+ * yargs's epilog, which keeps the lines as they are; yargs's own example() puts command and
+ * description side by side in two columns and folds a long command mid-word.
+ */
+export function examplesEpilog(examples: readonly Example[]): string {
+  const lines = ['Examples:'];
+  for (const { what, lines: command } of examples) {
+    lines.push(`  # ${what}`);
+    command.forEach((line, index) => {
+      const last = index === command.length - 1;
+      lines.push(`${index === 0 ? '  ' : '      '}${line}${last ? '' : ' \\'}`);
+    });
+  }
+  return lines.join('\n');
 }
