@@ -220,7 +220,8 @@ describe.concurrent('verify CLI', () => {
       ['verify', '--issuer', 'https://o.example', '--token', 't', '--token-request', 'a/b'],
       'mutually exclusive',
     ],
-    [['verify', '--issuer', 'https://o.example', '--no-such-flag'], 'Unknown argument'],
+    [['verify', '--issuer', 'https://o.example', '--ca', '/nonexistent/ca.pem'], 'invalid --ca'],
+    [['verify', '--issuer', 'https://o.example', '--no-such-flag'], 'verify: unknown option --no-such-flag'],
   ])('exits 2 on bad usage: %j', async ([args, message], { expect }) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

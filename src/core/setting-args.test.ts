@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSwitchArgs, readPlainFlags } from './setting-args.js';
+import { normalizeSwitchArgs, readCommandLine, readPlainFlags } from './setting-args.js';
 import * as kind from './setting-kinds.js';
 import { type CommandSettings, setting } from './setting-table.js';
 
@@ -62,5 +62,42 @@ describe('readPlainFlags', () => {
     for (const args of [['--dest', 'a'], ['--nope'], ['-p', '1'], ['--port', '-1'], ['--port="1"'], ['x']]) {
       expect(readPlainFlags(settings, args)).toBeUndefined();
     }
+  });
+});
+
+describe('readCommandLine', () => {
+  const settingsFor = (command: string | undefined) => (command === 'run' ? settings : []);
+  const read = (args: string[]) => readCommandLine(args, settingsFor, ['help', 'h', 'version']);
+
+  it('finds the command past the flags before it and their values, and the flags no table declares', () => {
+    expect(read(['run', '--dets', 'x', '--port', '3'])).toEqual({ command: 'run', unknown: ['--dets'] });
+    // Before the command, an unknown flag takes the next word as its value, as yargs-parser does.
+    expect(read(['--frobnicate'])).toEqual({ command: undefined, unknown: ['--frobnicate'] });
+    expect(read(['--frobnicate', 'x', 'pubish'])).toEqual({ command: 'pubish', unknown: ['--frobnicate'] });
+    expect(read(['pubish', '--dest', 'x'])).toEqual({ command: 'pubish', unknown: ['--dest'] });
+  });
+
+  it('knows every form yargs accepts: =value, camelCase, --no-, ParseBool after a switch, list values, -h', () => {
+    const args = [
+      'run',
+      '--port=3',
+      '--dryRun',
+      'false',
+      '--no-dry-run',
+      '--dest',
+      'a',
+      'b',
+      '-h',
+      '--version',
+    ];
+    expect(read(args)).toEqual({ command: 'run', unknown: [] });
+    expect(read(['run', '--port', '-1'])).toEqual({ command: 'run', unknown: [] });
+  });
+
+  it('names unknown flags as typed, without their value, and stops at --', () => {
+    expect(read(['run', '--frob=1', '-x', '--no-such-thing', '--', '--after'])).toEqual({
+      command: 'run',
+      unknown: ['--frob', '-x', '--no-such-thing'],
+    });
   });
 });

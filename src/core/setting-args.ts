@@ -7,6 +7,11 @@
  * `--switch=true|false` before yargs sees it; any other value after `=` is a one-line
  * CONFIG_INVALID naming the flag.
  *
+ * readCommandLine: which command a command line names and which of its flags no table
+ * declares, read as yargs-parser reads them, to word a usage error yargs has already found
+ * (unknown command, unknown option) with a suggestion. It never decides that a command line
+ * is wrong: yargs does.
+ *
  * readPlainFlags: the yargs-free reading behind serve's fast path. It takes only the plainest
  * forms and gives exactly what yargs would (text as typed, a switch's boolean, an array when
  * a flag is repeated); anything else (help, an unknown or misspelled flag, a list, a value
@@ -14,7 +19,7 @@
  * error and help text stays the one yargs gives.
  */
 import { isBooleanText, parseBoolean } from './setting-kinds.js';
-import { type CommandSettings, settingsOf } from './setting-table.js';
+import { type CommandSettings, type Setting, settingsOf } from './setting-table.js';
 
 /** yargs-parser also takes a flag in camelCase (`--dryRun`). */
 function camelCase(flag: string): string {
@@ -50,6 +55,65 @@ export function normalizeSwitchArgs(settings: CommandSettings, args: readonly st
     normalized.push(raw === undefined ? arg : `--${flag}=${parseBoolean(raw, `--${flag}`)}`);
   }
   return normalized;
+}
+
+/** A command line's shape: the command word and the flags no table of that command declares. */
+export interface CommandLine {
+  /** The first word that is neither a flag nor a flag's value, as typed; undefined when none. */
+  command: string | undefined;
+  /** Unknown flags as typed, without a value: `--frobnicate`, `-x`. */
+  unknown: string[];
+}
+
+/**
+ * Reads `args` with the flags of `settingsOf(command)` (before the command word: those of
+ * every command, `settingsOf(undefined)`), plus `alwaysKnown` (help, version). As
+ * yargs-parser: `--flag=v`, `--flag v`, a switch's optional ParseBool value, a list's
+ * following words, `--no-flag`, camelCase; an unknown flag takes the next word as its value.
+ */
+export function readCommandLine(
+  args: readonly string[],
+  settingsFor: (command: string | undefined) => CommandSettings,
+  alwaysKnown: readonly string[],
+): CommandLine {
+  let command: string | undefined;
+  let byFlag = flagIndex(settingsFor(undefined));
+  const unknown: string[] = [];
+  const isValue = (word: string | undefined) => word !== undefined && (!word.startsWith('-') || /^-\d/.test(word));
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? '';
+    if (word === '--') break;
+    if (word === '-' || isValue(word)) {
+      if (command === undefined) {
+        command = word;
+        byFlag = flagIndex(settingsFor(command));
+      }
+      continue;
+    }
+    const [, dashes = '', name = '', afterEquals] = /^(--?)([^=]*)(?:=([\s\S]*))?$/.exec(word) ?? [];
+    const negated = name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
+    const declared = byFlag.get(name) ?? negated;
+    if (declared === undefined && !alwaysKnown.includes(name)) unknown.push(`${dashes}${name}`);
+    if (afterEquals !== undefined || negated !== undefined) continue;
+    if (declared?.kind.yargs.type === 'boolean' || alwaysKnown.includes(name)) {
+      if (args[i + 1] !== undefined && isBooleanText(args[i + 1] as string)) i += 1;
+    } else if (declared?.kind.yargs.array) {
+      while (isValue(args[i + 1])) i += 1;
+    } else if (isValue(args[i + 1])) {
+      i += 1;
+    }
+  }
+  return { command, unknown };
+}
+
+/** Flag name (and its camelCase) to setting. */
+function flagIndex(settings: CommandSettings): Map<string, Setting<unknown>> {
+  const byFlag = new Map<string, Setting<unknown>>();
+  for (const declared of settingsOf(settings)) {
+    byFlag.set(declared.flag, declared);
+    byFlag.set(camelCase(declared.flag), declared);
+  }
+  return byFlag;
 }
 
 /** What yargs hands a command for these flags: flag name to text, a switch's boolean, or an array. */

@@ -28,6 +28,13 @@ describe('nearest', () => {
     expect(nearest('max-ages', ['max-age', 'dest'])).toBe('max-age');
   });
 
+  it('takes the one known word a word begins, failing any within two edits', () => {
+    const flags = ['cache-ttl-seconds', 'client-cache-ttl-seconds', 's3-endpoint', 's3-region'];
+    expect(nearest('cache-ttl', flags)).toBe('cache-ttl-seconds');
+    expect(nearest('s3', flags)).toBeUndefined();
+    expect(nearest('s3-', flags)).toBeUndefined();
+  });
+
   it('suggests nothing for an unrelated word, or a short word more than a third wrong', () => {
     expect(nearest('frobnicate', ['dest', 'issuer', 'from-keys'])).toBeUndefined();
     expect(nearest('ab', ['ca'])).toBeUndefined();

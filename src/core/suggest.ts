@@ -1,7 +1,8 @@
 /**
  * "Did you mean …?": the known word nearest to a mistyped one. Near means at most two
  * edits (insert, delete, substitute, or swap two neighbours: `pubish`, `--dets`), and at
- * most a third of the word, so a short word is not "corrected" into an unrelated one.
+ * most a third of the word, so a short word is not "corrected" into an unrelated one; or,
+ * short of that, the one known word the mistyped one begins.
  * Invariant: bounded work — words longer than MAX_WORD are never compared.
  */
 
@@ -9,9 +10,27 @@ const MAX_EDITS = 2;
 /** Flags, commands and context names are short; a longer word is not a typo worth a suggestion. */
 const MAX_WORD = 64;
 
-/** The nearest of `known` to `word`, or undefined when none is near enough; ties go to the first. */
+/**
+ * The nearest of `known` to `word`, or undefined when none is near enough; ties go to the
+ * first. Failing that, the one known word that `word` begins (`cache-ttl` for
+ * `cache-ttl-seconds`), when exactly one does and `word` has at least MIN_PREFIX letters.
+ */
 export function nearest(word: string, known: Iterable<string>): string | undefined {
   if (word.length > MAX_WORD) return undefined;
+  const candidates = [...known];
+  return nearestByEdits(word, candidates) ?? onlyExtension(word, candidates);
+}
+
+const MIN_PREFIX = 3;
+
+function onlyExtension(word: string, known: readonly string[]): string | undefined {
+  if (word.length < MIN_PREFIX) return undefined;
+  const lower = word.toLowerCase();
+  const extensions = known.filter((candidate) => candidate.toLowerCase().startsWith(lower));
+  return extensions.length === 1 ? extensions[0] : undefined;
+}
+
+function nearestByEdits(word: string, known: readonly string[]): string | undefined {
   const limit = Math.min(MAX_EDITS, Math.max(1, Math.floor(word.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
