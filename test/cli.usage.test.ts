@@ -135,6 +135,33 @@ describe.concurrent('a run that failed: exit 1, in words', () => {
     expect(run.code).toBe(1);
   });
 
+  it('verify: an API server that refuses the connection, through a kubeconfig (client-node) and directly', async () => {
+    const kubeconfig = join(dir, 'refused.kubeconfig');
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]',
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: c, context: { cluster: c, user: u } }]',
+        'current-context: c',
+      ].join('\n'),
+    );
+    const run = await runCli([
+      'verify',
+      ...['--issuer', 'https://127.0.0.1:9/c', '--allow-private', '--kubeconfig', kubeconfig],
+      ...['--compare-cluster', '--token-request', 'ns/sa'],
+    ]);
+    expect(run.code).toBe(1);
+    const failed = run.stdout.split('\n').filter((line) => line.startsWith('FAIL '));
+    expect(failed).toEqual([
+      'FAIL discovery-fetch: https://127.0.0.1:9/c/.well-known/openid-configuration: connection refused (ECONNREFUSED)',
+      `FAIL cluster-fetch: kubeconfig context "c" https://127.0.0.1:9 from ${kubeconfig}: https://127.0.0.1:9/.well-known/openid-configuration: connection refused (ECONNREFUSED)`,
+      'FAIL token-request: TokenRequest for ns/sa failed: https://127.0.0.1:9/api/v1/namespaces/ns/serviceaccounts/sa/token: connection refused (ECONNREFUSED)',
+    ]);
+  });
+
   it('serve: a port already in use', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -204,6 +204,8 @@ describe.concurrent('serve configuration errors', () => {
   it('rejects an unknown flag', async ({ expect }) => {
     const result = await runCli(['serve', '--cache-ttl', '5']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('error: serve: unknown option --cache-ttl; did you mean --cache-ttl-seconds?\n');
+    expect(result.stderr).toBe(
+      'error: serve: unknown option --cache-ttl; did you mean --cache-ttl-seconds?\n',
+    );
   });
 });

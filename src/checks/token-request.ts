@@ -5,7 +5,7 @@
  * the core source: a kubeconfig when one is selected, otherwise the in-cluster token and CA.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, systemReason } from '../core/errors.js';
 import type { SourceOptions } from '../core/source.js';
 import { readTokenFile } from '../core/token-file.js';
 import type { ServiceAccountRef } from './service-account.js';
@@ -47,7 +47,11 @@ function describeApiError(error: unknown): string {
     }
     return `HTTP ${apiError.code}${message}`;
   }
-  return (apiError.message ?? String(error)).split('\n')[0] ?? String(error);
+  const message = (apiError.message ?? String(error)).split('\n')[0] ?? String(error);
+  // node-fetch's "request to URL failed, reason: connect ECONNREFUSED …": the URL, the reason in words.
+  const words = systemReason(error);
+  const url = /^request to (\S+) failed/.exec(message)?.[1];
+  return words === undefined ? message : `${url ?? 'the API server'}: ${words}`;
 }
 
 export async function requestServiceAccountToken(

@@ -128,3 +128,20 @@ export function reasonOf(error: unknown): string {
   const line = describeError(error);
   return line === '' ? code : line.includes(code) ? line : `${line} (${code})`;
 }
+
+/** How deep systemReason looks into `cause`: SDKs wrap a socket error once or twice. */
+const MAX_CAUSE_DEPTH = 4;
+
+/**
+ * A listed system error (ERRNO_WORDS) in words, found in the error or the causes it wraps
+ * (an SDK's "connect ECONNREFUSED 127.0.0.1:9"); undefined when there is none.
+ */
+export function systemReason(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && ERRNO_WORDS[code]) return `${ERRNO_WORDS[code]} (${code})`;
+    current = current.cause;
+  }
+  return undefined;
+}

@@ -79,7 +79,8 @@ export function readCommandLine(
   let command: string | undefined;
   let byFlag = flagIndex(settingsFor(undefined));
   const unknown: string[] = [];
-  const isValue = (word: string | undefined) => word !== undefined && (!word.startsWith('-') || /^-\d/.test(word));
+  const isValue = (word: string | undefined) =>
+    word !== undefined && (!word.startsWith('-') || /^-\d/.test(word));
   for (let i = 0; i < args.length; i++) {
     const word = args[i] ?? '';
     if (word === '--') break;

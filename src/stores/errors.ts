@@ -3,7 +3,7 @@
  * about its own errors (credential chains, ACL refusals, the roles it needs) stays in its
  * module; the wording of the lines is here, so every store says the same things alike.
  */
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, systemReason } from '../core/errors.js';
 
 export interface StoreCall {
   action: 'read' | 'write';
@@ -27,8 +27,11 @@ export function sdkFailure(
   status: number | undefined,
   name?: string,
 ): SdkFailure {
-  const message = String((error as Error | null)?.message ?? error).split('\n')[0] ?? '';
-  return { ...call, status, name, message, cause: error };
+  // A socket error in words (`connection refused (ECONNREFUSED)`), not the SDK's `connect ECONNREFUSED …`.
+  const words = systemReason(error);
+  const message = words ?? String((error as Error | null)?.message ?? error).split('\n')[0] ?? '';
+  // `Error` names nothing; an SDK's own name (`NoSuchBucket`) does.
+  return { ...call, status, name: name === 'Error' ? undefined : name, message, cause: error };
 }
 
 function failedCode(action: StoreCall['action']): 'STORE_READ_FAILED' | 'STORE_WRITE_FAILED' {
