@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../test/support/pki.js';
 import type { GatewayError } from './errors.js';
-import { getPublic } from './public-get.js';
+import { getPublic, readExtraCa } from './public-get.js';
 
 let server: http.Server | https.Server | undefined;
 const sockets = new Set<Socket>();
@@ -19,7 +19,8 @@ afterAll(() => pki.cleanup());
 
 afterEach(async () => {
   for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server?.close(resolve));
+  // A test that started no server must not wait for one to close.
+  if (server?.listening) await new Promise((resolve) => server?.close(resolve));
   server = undefined;
   seen.length = 0;
 });
@@ -112,5 +113,25 @@ describe('getPublic', () => {
     expect(await codeOf(getPublic({ url, timeoutMs: 2000 }))).toBe('UPSTREAM_UNREACHABLE');
     const response = await getPublic({ url, timeoutMs: 2000, extraCa: pki.caCertPem });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('readExtraCa', () => {
+  it('refuses, as usage errors naming the flag, a missing file, a directory, /dev/zero and a file with no PEM', async () => {
+    await expect(readExtraCa('/no/such/ca.pem')).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: 'invalid --ca: cannot read /no/such/ca.pem: no such file or directory (ENOENT)',
+    });
+    await expect(readExtraCa('/')).rejects.toMatchObject({
+      message: 'invalid --ca: cannot read /: is a directory, not a file (EISDIR)',
+    });
+    // Bounded: at most 1 MiB and a byte is read, whatever the path names.
+    await expect(readExtraCa('/dev/zero', 'PUBLISH_CA')).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: 'invalid PUBLISH_CA: /dev/zero is larger than 1 MiB: not a CA bundle',
+    });
+    await expect(readExtraCa('/dev/null')).rejects.toMatchObject({
+      message: 'invalid --ca: /dev/null holds no PEM certificate',
+    });
   });
 });

@@ -3,9 +3,9 @@
  * redirects followed, bounded in time and size. Unlike getJson it returns the status,
  * headers and exact bytes, because whoever checks a public issuer must judge those too.
  */
-import { readFile } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
+import { readFileAtMost } from './bounded-file.js';
 import { boundedGet } from './bounded-get.js';
 import { GatewayError, reasonOf } from './errors.js';
 
@@ -25,14 +25,27 @@ export interface PublicResponse {
   body: Buffer;
 }
 
-/** The PEM of a `--ca` file; a missing or non-PEM file is a usage error naming the flag. */
+/** A CA bundle is a few hundred KiB at most (the whole Mozilla store is about 220 KiB). */
+const MAX_CA_BYTES = 1024 * 1024;
+
+/**
+ * The PEM of a `--ca` file, read with a size cap (the path may name /dev/zero); a missing,
+ * oversized or non-PEM file is a usage error naming the flag.
+ */
 export async function readExtraCa(path: string, name = '--ca'): Promise<string> {
-  let pem: string;
+  let bytes: Buffer | undefined;
   try {
-    pem = await readFile(path, 'utf8');
+    bytes = await readFileAtMost(path, MAX_CA_BYTES);
   } catch (error) {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: cannot read ${path}: ${reasonOf(error)}`);
   }
+  if (bytes === undefined) {
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `invalid ${name}: ${path} is larger than 1 MiB: not a CA bundle`,
+    );
+  }
+  const pem = bytes.toString('utf8');
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: ${path} holds no PEM certificate`);
   }
