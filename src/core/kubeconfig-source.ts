@@ -109,16 +109,16 @@ export function loadKubeCluster(options: Pick<SourceOptions, 'kubeconfig' | 'con
   if (!cluster) {
     const current = kubeConfig.currentContext;
     const names = kubeConfig.getContexts().map((context) => context.name);
-    const known = kubeConfig.getContextObject(current) !== null;
+    const listed = ' (kubectl config get-contexts lists them)';
     const why = !current
-      ? 'has no current-context'
-      : known
-        ? `has no cluster for context "${current}"`
-        : `has no context "${current}"${didYouMean(current, names, (name) => `--context ${name}`)}`;
-    throw new GatewayError(
-      'KUBECONFIG_INVALID',
-      `kubeconfig ${files} ${why}; name one of its contexts with --context (kubectl config get-contexts lists them)`,
-    );
+      ? `has no current-context; name one of its contexts with --context${listed}`
+      : kubeConfig.getContextObject(current) !== null
+        ? `has no cluster for context "${current}"; name one of its contexts with --context${listed}`
+        : `has no context "${current}"${
+            didYouMean(current, names, (name) => `--context ${name}`) ||
+            `; name one of its contexts with --context${listed}`
+          }`;
+    throw new GatewayError('KUBECONFIG_INVALID', `kubeconfig ${files} ${why}`);
   }
   if (!URL.canParse(cluster.server)) {
     throw new GatewayError(
