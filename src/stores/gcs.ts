@@ -99,7 +99,9 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
 
 /** One line naming the object, the GCS error, and what usually fixes it. */
 function gcsError(error: unknown, call: StoreCall, publicRead: boolean): GatewayError {
-  const failure = sdkFailure(error, call, (error as ApiError).code as number | undefined);
+  // An HTTP status; a socket error carries its errno there instead (`ECONNREFUSED`), which is no status.
+  const code: unknown = (error as ApiError).code;
+  const failure = sdkFailure(error, call, typeof code === 'number' ? code : undefined);
   if (/could not load the default credentials/i.test(failure.message)) {
     return noCredentials(
       call,
