@@ -126,7 +126,7 @@ describe.concurrent('outside a pod, without --kubeconfig', () => {
     );
     expect(run.stdout).toMatch(
       new RegExp(
-        `^ok cluster-fetch: kubeconfig context "test" \\S+ from ${kubeconfig.replaceAll('.', '\\.')}: 2 keys$`,
+        `^ok cluster-fetch: kubeconfig context "test" \\S+ from ${kubeconfig.replaceAll('.', '\\.')}: 2 keys; its discovery document names https://kubernetes\\.default\\.svc\\.cluster\\.local, so they are compared re-issued under https://127\\.0\\.0\\.1:9/c$`,
         'm',
       ),
     );

@@ -218,7 +218,7 @@ describe('publishing NEW and OLD from a cluster that names NEW', () => {
   });
 
   it('says which issuer was published and which the cluster names, in text and in the report', () => {
-    expect(oldRun.stdout.split('\n')[0]).toBe(
+    expect(oldRun.stdout.split('\n')[1]).toBe(
       `issuer    ${OLD}  (re-issued: the cluster's discovery document names ${NEW})`,
     );
     expect(oldRun.report).toMatchObject({ issuer: OLD, clusterIssuer: NEW, jwksUri: `${OLD}/${JWKS_KEY}` });
@@ -424,7 +424,7 @@ describe('the built CLI', () => {
       }),
     ]);
     expect([text.code, text.stderr, json.code, json.stderr]).toEqual([0, '', 0, '']);
-    expect(text.stdout.split('\n')[0]).toBe(
+    expect(text.stdout.split('\n')[1]).toBe(
       `issuer    ${OLD}  (re-issued: the cluster's discovery document names ${NEW})`,
     );
     const report = JSON.parse(json.stdout);
