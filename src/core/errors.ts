@@ -35,9 +35,10 @@ export const EXIT_USAGE = 2;
  * start (--ca, --from-keys, --kubeconfig and kubectl's default kubeconfig, verify --token).
  * A failed run (1): everything met while running, including the credentials re-read on
  * every fetch (the ServiceAccount token and CA, which kubelet writes and rotates) and a
- * kubeconfig's exec plugin. A Record, so a new code cannot be added without its exit code.
+ * kubeconfig's exec plugin. A Record, so a new code cannot be added without its exit code;
+ * its keys are also the list of codes docs/reference/errors.md is generated from.
  */
-const EXIT_CODES: Readonly<Record<ErrorCode, typeof EXIT_FAILURE | typeof EXIT_USAGE>> = {
+export const EXIT_CODES: Readonly<Record<ErrorCode, typeof EXIT_FAILURE | typeof EXIT_USAGE>> = {
   CONFIG_INVALID: EXIT_USAGE,
   KUBECONFIG_INVALID: EXIT_USAGE,
   KEY_INVALID: EXIT_USAGE,

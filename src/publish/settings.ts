@@ -13,7 +13,7 @@ import { checkIssuerUrl } from '../core/validate.js';
 import { type Destination, parseDestination } from '../stores/destination.js';
 
 const destination = kind.parsed<Destination>(
-  's3://bucket/prefix, gs://bucket/prefix, a folder or file:// URL',
+  's3://bucket/prefix, gs://bucket/prefix, az://account/container/prefix, a folder or file:// URL',
   parseDestination,
   (value) => value.description,
 );
@@ -53,7 +53,7 @@ export const publishSettings = {
     flag: 'dest',
     env: 'PUBLISH_DEST',
     describe:
-      's3://bucket/prefix, gs://bucket/prefix, az://account/container/prefix, a folder or file:// URL; repeat for several (env: comma-separated)',
+      's3://bucket/prefix, gs://bucket/prefix, az://account/container/prefix, a folder or file:// URL; repeat for several (env: comma- or space-separated)',
     kind: kind.list(destination, { unique: (value) => value.description }),
     default: undefined,
   }),
