@@ -8,7 +8,8 @@ export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /**
  * Every check's name, in the order a run reports them: a documented, stable interface that
- * scripts and alerts match on (README, "The checks"). A new check is added here first.
+ * scripts and alerts match on (docs/reference/checks.md has a row for each, and its list of
+ * names is generated from this one). A new check is added here first.
  */
 export const CHECK_NAMES = [
   'issuer-https',

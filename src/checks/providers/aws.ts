@@ -1,7 +1,7 @@
 /**
  * AWS IAM / STS's documented rules for an OIDC identity provider, each a pure function of
  * what it judges; undefined when that was not fetched (or built). The source of each rule
- * is named beside it and in the README ("The cloud checks").
+ * is named beside it and in docs/reference/checks.md ("Cloud checks").
  */
 import { type CheckResult, fail, ok } from '../result.js';
 import { describeKey, keysOf } from './keys.js';
