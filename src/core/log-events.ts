@@ -1,8 +1,8 @@
 /**
  * Every log line other than a request line carries one of these as its `event` field: a
  * stable name for log queries and alerts to match, while `msg` is for people and may be
- * reworded. The list is the interface (README, "Logs", has a row for each): a new kind of
- * line gets a new name here first; a name is never reused for something else.
+ * reworded. The list is the interface (docs/reference/log-events.md has a row for each): a
+ * new kind of line gets a new name here first; a name is never reused for something else.
  */
 export const LOG_EVENTS = [
   /** serve is accepting connections (address, port, upstream, TTLs). */
