@@ -19,6 +19,11 @@ import { needing } from './support/tools.js';
 
 const run = promisify(execFile);
 const DIR = join(REPO_ROOT, 'deploy/monitoring');
+const REPOSITORY = 'https://github.com/kube-oidc-gateway/kube-oidc-gateway';
+/** The runbooks: a section per alert, each rule's runbook_url. */
+const ALERTS_PAGE = 'docs/reference/alerts.md';
+/** serve's metrics, a row each: `| \`name\` | type | …`. */
+const METRICS_PAGE = 'docs/reference/metrics.md';
 
 interface Rule {
   alert: string;
@@ -77,18 +82,18 @@ function anchorOf(heading: string): string {
 
 describe('alert rules (deploy/monitoring/rules.yaml)', () => {
   it.each(rules.map((rule) => [rule.alert, rule]))(
-    '%s has a severity, a summary, a description and a runbook in README',
-    (_name, rule) => {
+    `%s has a severity, a summary, a description and a runbook section of its own in ${ALERTS_PAGE}`,
+    (name, rule) => {
       expect(['warning', 'critical']).toContain(rule.labels.severity);
       expect(rule.annotations.summary?.length).toBeGreaterThan(20);
       expect(rule.annotations.description?.length).toBeGreaterThan(80);
       const runbook = rule.annotations.runbook_url ?? '';
-      const anchor = /README\.md#(.+)$/.exec(runbook)?.[1];
-      const headings = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
+      expect(runbook).toBe(`${REPOSITORY}/blob/main/${ALERTS_PAGE}#${anchorOf(name)}`);
+      const headings = readFileSync(join(REPO_ROOT, ALERTS_PAGE), 'utf8')
         .split('\n')
         .filter((line) => /^#{1,6} /.test(line))
         .map((line) => anchorOf(line.replace(/^#+ /, '')));
-      expect(headings, runbook).toContain(anchor);
+      expect(headings, runbook).toContain(anchorOf(name));
     },
   );
 
@@ -147,6 +152,7 @@ describe('the Grafana dashboard (deploy/monitoring/dashboard.json)', () => {
 
 describe('the series the rules and the dashboard read exist in serve /metrics', () => {
   let exported: Set<string>;
+  let exportedTypes: Map<string, string>;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
@@ -165,7 +171,10 @@ describe('the series the rules and the dashboard read exist in serve /metrics', 
       rmSync(dir, { recursive: true, force: true });
     };
     const text = await (await fetch(`${serve.url}/metrics`)).text();
-    exported = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map(([, name]) => name as string));
+    exportedTypes = new Map(
+      [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name as string, type as string]),
+    );
+    exported = new Set(exportedTypes.keys());
   });
   afterAll(async () => {
     await close?.();
@@ -175,6 +184,17 @@ describe('the series the rules and the dashboard read exist in serve /metrics', 
     const used = new Set([...rules.map((rule) => rule.expr), ...dashboardExprs].flatMap(gatewayMetrics));
     expect(used.size).toBeGreaterThan(10);
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  it(`${METRICS_PAGE} has a row for every exported series, with its type, and for no other`, () => {
+    const page = readFileSync(join(REPO_ROOT, METRICS_PAGE), 'utf8');
+    const documented = new Map(
+      [...page.matchAll(/^\| `(kube_oidc_gateway_[a-z0-9_]+)` \| (\w+) \|/gm)].map(([, name, type]) => [
+        name as string,
+        type as string,
+      ]),
+    );
+    expect(documented).toEqual(exportedTypes);
   });
 
   it("the dashboard shows every one of serve's own metrics", () => {
