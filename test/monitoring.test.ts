@@ -3,7 +3,9 @@
  * (rules.test.yaml), the PrometheusRule kustomize renders carries exactly rules.yaml's
  * groups, the PodMonitor finds serve's pods, and the rules and the dashboard name only
  * series that exist: serve's, read from a running serve's /metrics, and the kube-state-metrics
- * series of the workloads the kustomize bases create, by their names.
+ * series of the workloads the kustomize bases create, by their names. Each alert's runbook_url
+ * is its own section of docs/reference/alerts.md, and docs/reference/metrics.md lists exactly
+ * the series serve exports.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
