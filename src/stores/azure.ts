@@ -104,7 +104,7 @@ export async function createAzureStore(options: AzureStoreOptions): Promise<Obje
           call,
           'Azure Blob Storage has no per-blob ACLs: anonymous read is set on the container',
           `serve the documents from the static website's $web container, or allow anonymous read on ` +
-            `the container (access level "blob"; README, "Azure container")`,
+            `the container (access level "blob"; docs/how-to/azure-container.md)`,
           'container',
         );
       }

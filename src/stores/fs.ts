@@ -13,7 +13,7 @@
  * - a read opens only a regular file (never a FIFO or a device: it would block or never
  *   end) and at most MAX_STORED_OBJECT_BYTES of it.
  * A folder keeps no headers and no metadata, so "unchanged" is decided by hashing the file
- * itself; the web server in front sets Content-Type and Cache-Control (README, "A folder").
+ * itself; the web server in front sets Content-Type and Cache-Control (docs/how-to/folder.md).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
