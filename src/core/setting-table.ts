@@ -1,8 +1,9 @@
 /**
  * Setting tables: each setting declares its flag, optional environment variable,
  * description, kind and typed default once. The resolved values (fully typed), the yargs
- * options (setting-yargs.ts), serve's yargs-free fast path (setting-args.ts) and the rows a
- * docs generator reads (describeSettings) all come from the same table.
+ * options (setting-yargs.ts), serve's yargs-free fast path (setting-args.ts) and the rows the
+ * docs generator reads (describeSettings; scripts/reference-blocks.ts, `npm run docs`) all
+ * come from the same table.
  *
  * Invariants: a value comes from the flag, else the variable, else the default; a malformed
  * value is a one-line CONFIG_INVALID naming the flag or variable it came from, never a silent
