@@ -72,8 +72,9 @@ function argvFor(dest: string | string[], extra: Record<string, unknown> = {}): 
 }
 
 interface Run {
-  report?: PublishReport;
-  error?: GatewayError;
+  report: PublishReport;
+  /** Undefined when the run succeeded. */
+  error: GatewayError | undefined;
   stdout: string;
   stderr: string;
 }

@@ -16,7 +16,8 @@ export interface BoundedGetOptions {
   timeoutMs: number;
   /** TLS material, headers and agent. */
   requestOptions: https.RequestOptions;
-  maxBytes?: number;
+  /** Undefined or absent: MAX_UPSTREAM_BYTES (getPublic passes its caller's limit through). */
+  maxBytes?: number | undefined;
   /** Answer a 3xx at once with an empty body: redirects are reported, never followed or read. */
   stopAtRedirect?: boolean;
 }

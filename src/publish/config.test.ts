@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from './config.js';
 
-function errorOf(fn: () => unknown): { code?: string; message: string } {
+function errorOf(fn: () => unknown): { code: string | undefined; message: string } {
   try {
     fn();
   } catch (error) {

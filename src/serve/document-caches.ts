@@ -35,7 +35,8 @@ export interface DocumentCache {
 export interface DocumentCachesOptions {
   /** Undefined: no way to the API server; `unavailable` says why. */
   source: DocumentSource | undefined;
-  unavailable?: string;
+  /** Set when `source` is undefined; the gateway passes undefined when it has a source. */
+  unavailable?: string | undefined;
   settings: CacheSettings;
   metrics: GatewayMetrics;
   logger: Logger;

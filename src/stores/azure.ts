@@ -29,6 +29,7 @@ import {
   sdkFailure,
 } from './errors.js';
 import {
+  abortOption,
   joinKey,
   MAX_STORED_OBJECT_BYTES,
   type ObjectStore,
@@ -70,7 +71,7 @@ export async function createAzureStore(options: AzureStoreOptions): Promise<Obje
     locate,
     async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
       try {
-        const properties = await blob(key).getProperties({ abortSignal: signal });
+        const properties = await blob(key).getProperties(abortOption(signal));
         return {
           sha256: properties.metadata?.sha256,
           contentType: properties.contentType,
@@ -85,7 +86,7 @@ export async function createAzureStore(options: AzureStoreOptions): Promise<Obje
     },
     async get(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
       try {
-        const download = await blob(key).download(0, undefined, { abortSignal: signal });
+        const download = await blob(key).download(0, undefined, abortOption(signal));
         const body = download.readableStreamBody as (NodeJS.ReadableStream & { destroy(): void }) | undefined;
         if ((download.contentLength ?? 0) > MAX_STORED_OBJECT_BYTES) {
           body?.destroy();
@@ -113,7 +114,7 @@ export async function createAzureStore(options: AzureStoreOptions): Promise<Obje
         await blob(key).upload(body, body.length, {
           blobHTTPHeaders: { blobContentType: put.contentType, blobCacheControl: put.cacheControl },
           metadata: { sha256: put.sha256 },
-          abortSignal: signal,
+          ...abortOption(signal),
         });
       } catch (error) {
         throw fail(error, call);

@@ -24,6 +24,7 @@ import {
   sdkFailure,
 } from './errors.js';
 import {
+  abortOption,
   joinKey,
   MAX_STORED_OBJECT_BYTES,
   type ObjectStore,
@@ -81,9 +82,10 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
     locate,
     async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
       try {
-        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }), {
-          abortSignal: signal,
-        });
+        const head = await client.send(
+          new HeadObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }),
+          abortOption(signal),
+        );
         return {
           sha256: head.Metadata?.sha256,
           contentType: head.ContentType,
@@ -99,9 +101,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       try {
         const object = await client.send(
           new GetObjectCommand({ Bucket: bucket, Key: joinKey(prefix, key) }),
-          {
-            abortSignal: signal,
-          },
+          abortOption(signal),
         );
         if ((object.ContentLength ?? 0) > MAX_STORED_OBJECT_BYTES) {
           (object.Body as { destroy?: () => void } | undefined)?.destroy?.();
@@ -126,7 +126,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
             Metadata: { sha256: put.sha256, ...(put.publicRead ? { [ACL_METADATA]: 'public-read' } : {}) },
             ...(put.publicRead ? { ACL: 'public-read' as const } : {}),
           }),
-          { abortSignal: signal },
+          abortOption(signal),
         );
       } catch (error) {
         throw s3Error(error, { action: 'write', location: locate(key) }, put.publicRead);

@@ -50,6 +50,14 @@ export interface ObjectStore {
 /** The state and the JWKS are a few KiB to a few hundred; a stored object larger than this is refused when read. */
 export const MAX_STORED_OBJECT_BYTES = 1024 * 1024;
 
+/**
+ * A call's signal as an SDK's request option: the member is left out when the caller gave
+ * no signal (the SDKs' options say "absent" for that, not "undefined").
+ */
+export function abortOption(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}
+
 /** `prefix/key`, or `key` for an empty prefix. */
 export function joinKey(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}/${key}`;

@@ -342,9 +342,10 @@ describe('startApiServer', () => {
 
     it('signs with a chosen key: ES256 for EC, and a foreign key the JWKS cannot verify', async () => {
       const ec = server.keys[1];
+      if (ec === undefined) throw new Error('the stand-in starts with an EC key second');
       const jwks = createLocalJWKSet(JSON.parse(server.jwksJson()));
-      const byEc = await server.mintToken({ namespace: 'a', name: 'b', signWith: ec?.kid });
-      expect(decodeProtectedHeader(byEc)).toEqual({ alg: 'ES256', kid: ec?.kid });
+      const byEc = await server.mintToken({ namespace: 'a', name: 'b', signWith: ec.kid });
+      expect(decodeProtectedHeader(byEc)).toEqual({ alg: 'ES256', kid: ec.kid });
       await expect(jwtVerify(byEc, jwks, { issuer: server.issuer })).resolves.toBeTruthy();
 
       const foreign = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
