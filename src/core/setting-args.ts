@@ -79,32 +79,81 @@ export function readCommandLine(
   let command: string | undefined;
   let byFlag = flagIndex(settingsFor(undefined));
   const unknown: string[] = [];
-  const isValue = (word: string | undefined) =>
-    word !== undefined && (!word.startsWith('-') || /^-\d/.test(word));
   for (let i = 0; i < args.length; i++) {
     const word = args[i] ?? '';
     if (word === '--') break;
-    if (word === '-' || isValue(word)) {
+    if (word === '-' || isValueWord(word)) {
       if (command === undefined) {
         command = word;
         byFlag = flagIndex(settingsFor(command));
       }
       continue;
     }
-    const [, dashes = '', name = '', afterEquals] = /^(--?)([^=]*)(?:=([\s\S]*))?$/.exec(word) ?? [];
-    const negated = name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
-    const declared = byFlag.get(name) ?? negated;
-    if (declared === undefined && !alwaysKnown.includes(name)) unknown.push(`${dashes}${name}`);
-    if (afterEquals !== undefined || negated !== undefined) continue;
-    if (declared?.kind.yargs.type === 'boolean' || alwaysKnown.includes(name)) {
-      if (args[i + 1] !== undefined && isBooleanText(args[i + 1] as string)) i += 1;
-    } else if (declared?.kind.yargs.array) {
-      while (isValue(args[i + 1])) i += 1;
-    } else if (isValue(args[i + 1])) {
-      i += 1;
-    }
+    const flag = readFlagWord(word, byFlag, alwaysKnown);
+    if (flag.unknownAs !== undefined) unknown.push(flag.unknownAs);
+    i += valueWordsAfter(flag.takes, args, i);
   }
   return { command, unknown };
+}
+
+/** A word yargs-parser reads as a value, not a flag: no leading dash, or a negative number. */
+function isValueWord(word: string | undefined): word is string {
+  return word !== undefined && (!word.startsWith('-') || /^-\d/.test(word));
+}
+
+/**
+ * What a flag takes from the words after it: nothing (its value came after `=`, or it is a
+ * `--no-` form), a switch's optional ParseBool word, a list's every value word, or one
+ * value word.
+ */
+type ValueWords = 'none' | 'switch' | 'list' | 'one';
+
+/** A flag word as yargs-parser reads it with the flags it knows. */
+interface FlagWord {
+  /** As typed, without a value (`--frobnicate`, `-x`), when no table declares it; else undefined. */
+  unknownAs: string | undefined;
+  takes: ValueWords;
+}
+
+function readFlagWord(
+  word: string,
+  byFlag: Map<string, Setting<unknown>>,
+  alwaysKnown: readonly string[],
+): FlagWord {
+  const [, dashes = '', name = '', afterEquals] = /^(--?)([^=]*)(?:=([\s\S]*))?$/.exec(word) ?? [];
+  const negated = name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
+  const declared = byFlag.get(name) ?? negated;
+  const always = alwaysKnown.includes(name);
+  return {
+    unknownAs: declared === undefined && !always ? `${dashes}${name}` : undefined,
+    takes: afterEquals !== undefined || negated !== undefined ? 'none' : valueWordsOf(declared, always),
+  };
+}
+
+/** What a flag written without `=` takes: help and version read like switches, an unknown flag one value. */
+function valueWordsOf(declared: Setting<unknown> | undefined, alwaysKnown: boolean): ValueWords {
+  if (declared?.kind.yargs.type === 'boolean' || alwaysKnown) return 'switch';
+  if (declared?.kind.yargs.array) return 'list';
+  return 'one';
+}
+
+/** How many of the words after `args[i]` the flag there takes as its values. */
+function valueWordsAfter(takes: ValueWords, args: readonly string[], i: number): number {
+  switch (takes) {
+    case 'none':
+      return 0;
+    case 'switch': {
+      const next = args[i + 1];
+      return next !== undefined && isBooleanText(next) ? 1 : 0;
+    }
+    case 'list': {
+      let count = 0;
+      while (isValueWord(args[i + 1 + count])) count += 1;
+      return count;
+    }
+    case 'one':
+      return isValueWord(args[i + 1]) ? 1 : 0;
+  }
 }
 
 /** Flag name (and its camelCase) to setting. */
@@ -123,41 +172,61 @@ export type PlainFlags = Record<string, string | boolean | string[]>;
 export function readPlainFlags(settings: CommandSettings, args: readonly string[]): PlainFlags | undefined {
   const byFlag = new Map(settingsOf(settings).map((declared) => [declared.flag, declared]));
   const flags: PlainFlags = {};
-  // Repeated, as yargs gives it: a switch its last value, any other flag an array (the resolver takes the last).
-  const put = (flag: string, value: string | boolean) => {
-    const earlier = flags[flag];
-    if (typeof value === 'boolean' || earlier === undefined) flags[flag] = value;
-    else if (Array.isArray(earlier)) earlier.push(value);
-    else flags[flag] = [String(earlier), value];
-  };
   const words = normalizeSwitchArgs(settings, args);
   for (let i = 0; i < words.length; i++) {
-    const word = words[i] ?? '';
-    const [, name, afterEquals] = /^--([^=]+)(?:=([\s\S]*))?$/.exec(word) ?? [];
-    if (name === undefined) return undefined;
-    const negated =
-      afterEquals === undefined && name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
-    if (negated?.kind.yargs.type === 'boolean') {
-      put(negated.flag, false);
-      continue;
-    }
-    const declared = byFlag.get(name);
-    if (declared === undefined || declared.kind.yargs.array) return undefined;
-    if (declared.kind.yargs.type === 'boolean') {
-      // Normalized above: bare, or =true / =false.
-      put(name, afterEquals === undefined || afterEquals === 'true');
-      continue;
-    }
-    let value = afterEquals;
-    if (value === undefined) {
-      value = words[i + 1];
-      if (value === undefined || value.startsWith('-')) return undefined;
-      i += 1;
-    } else if (/^["']/.test(value)) {
-      // yargs strips quotes from `--flag="x"`.
-      return undefined;
-    }
-    put(name, value);
+    const read = readPlainFlag(words, i, byFlag);
+    if (read === undefined) return undefined;
+    putRepeated(flags, read.flag, read.value);
+    if (read.tookNextWord) i += 1;
   }
   return flags;
+}
+
+/** One flag in a plain form: its name, its value, and whether that value was the next word. */
+interface PlainFlag {
+  flag: string;
+  value: string | boolean;
+  tookNextWord: boolean;
+}
+
+/** The flag at `words[i]` (switches normalized) when it is in a plain form; undefined to leave it to yargs. */
+function readPlainFlag(
+  words: readonly string[],
+  i: number,
+  byFlag: ReadonlyMap<string, Setting<unknown>>,
+): PlainFlag | undefined {
+  const [, name, afterEquals] = /^--([^=]+)(?:=([\s\S]*))?$/.exec(words[i] ?? '') ?? [];
+  if (name === undefined) return undefined;
+  const negated = afterEquals === undefined && name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
+  if (negated?.kind.yargs.type === 'boolean')
+    return { flag: negated.flag, value: false, tookNextWord: false };
+  const declared = byFlag.get(name);
+  if (declared === undefined || declared.kind.yargs.array) return undefined;
+  if (declared.kind.yargs.type === 'boolean') {
+    // Normalized by normalizeSwitchArgs: bare, or =true / =false.
+    return { flag: name, value: afterEquals === undefined || afterEquals === 'true', tookNextWord: false };
+  }
+  return plainValue(name, afterEquals, words[i + 1]);
+}
+
+/** A non-switch flag's value, after `=` or as the next word, when yargs would read it as typed. */
+function plainValue(
+  flag: string,
+  afterEquals: string | undefined,
+  next: string | undefined,
+): PlainFlag | undefined {
+  if (afterEquals !== undefined) {
+    // yargs strips quotes from `--flag="x"`.
+    return /^["']/.test(afterEquals) ? undefined : { flag, value: afterEquals, tookNextWord: false };
+  }
+  if (next === undefined || next.startsWith('-')) return undefined;
+  return { flag, value: next, tookNextWord: true };
+}
+
+/** Repeated, as yargs gives it: a switch its last value, any other flag an array (the resolver takes the last). */
+function putRepeated(flags: PlainFlags, flag: string, value: string | boolean): void {
+  const earlier = flags[flag];
+  if (typeof value === 'boolean' || earlier === undefined) flags[flag] = value;
+  else if (Array.isArray(earlier)) earlier.push(value);
+  else flags[flag] = [String(earlier), value];
 }
