@@ -128,48 +128,16 @@ export function validateJwk(value: unknown, where: string): Jwk {
   if (!isObject(value)) throw invalidJwk(`${where} is ${describeType(value)}, not an object`);
   const kid = value.kid;
   const named = typeof kid === 'string' && kid !== '' ? `${where} (kid "${kid}")` : where;
-  const privateMembers = PRIVATE_JWK_MEMBERS.filter((member) => Object.hasOwn(value, member));
-  if (privateMembers.length > 0) {
-    throw new GatewayError(
-      'JWKS_PRIVATE_KEY',
-      `${named} carries private key material (${privateMembers.join(', ')}); refusing to publish it`,
-    );
-  }
+  refusePrivateMembers(value, named);
   const fail = (problem: string): never => {
     throw invalidJwk(`${named} ${problem}`);
   };
-  if (typeof value.kty !== 'string' || value.kty === '') fail('has no kty');
-  const kty = value.kty as string;
-  const keyType = Object.hasOwn(KEY_TYPES, kty) ? KEY_TYPES[kty] : undefined;
-  if (!keyType) {
-    return fail(
-      `has unsupported kty "${kty}": only RSA and EC keys are accepted (AWS, GCP and Azure verify no others)`,
-    );
-  }
+  const { kty, keyType } = keyTypeOf(value, fail);
   if (typeof kid !== 'string' || kid === '') throw invalidJwk(`${where} has no kid`);
-  const unknown = Object.keys(value).filter(
-    (member) => !(COMMON_MEMBERS as readonly string[]).includes(member) && !keyType.members.includes(member),
-  );
-  if (unknown.length > 0) {
-    const list = unknown.map((member) => `"${member}"`).join(', ');
-    fail(
-      `has ${list}, not ${unknown.length === 1 ? 'a member' : 'members'} of a public ${kty} key (RFC 7517/7518)`,
-    );
-  }
-  for (const member of keyType.members) {
-    const memberValue = value[member];
-    if (typeof memberValue !== 'string' || memberValue === '') fail(`(${kty}) is missing "${member}"`);
-    if (member !== 'crv' && !BASE64URL.test(memberValue as string))
-      fail(`member "${member}" is not base64url`);
-  }
+  checkMemberNames(value, kty, keyType, fail);
+  checkKeyMembers(value, kty, keyType, fail);
   const curve = kty === 'EC' ? ecCurveOf(value, fail) : undefined;
-  if (value.alg !== undefined) {
-    if (!keyType.algs.includes(value.alg as string)) {
-      fail(`has alg "${String(value.alg)}", which does not fit kty ${kty}`);
-    }
-    if (curve && value.alg !== curve.alg)
-      fail(`has alg "${String(value.alg)}", which does not fit curve ${String(value.crv)}`);
-  }
+  checkAlg(value, kty, keyType, curve, fail);
   if (value.use !== undefined && value.use !== 'sig') {
     fail(`has use "${String(value.use)}"; only "sig" keys belong in an issuer's JWKS`);
   }
@@ -184,6 +152,69 @@ function invalidJwk(message: string): GatewayError {
 }
 
 type Fail = (problem: string) => never;
+type KeyType = (typeof KEY_TYPES)[string];
+
+/** JWKS_PRIVATE_KEY, checked before anything else: whatever else is wrong, a secret is never published. */
+function refusePrivateMembers(jwk: Record<string, unknown>, named: string): void {
+  const privateMembers = PRIVATE_JWK_MEMBERS.filter((member) => Object.hasOwn(jwk, member));
+  if (privateMembers.length > 0) {
+    throw new GatewayError(
+      'JWKS_PRIVATE_KEY',
+      `${named} carries private key material (${privateMembers.join(', ')}); refusing to publish it`,
+    );
+  }
+}
+
+function keyTypeOf(jwk: Record<string, unknown>, fail: Fail): { kty: string; keyType: KeyType } {
+  if (typeof jwk.kty !== 'string' || jwk.kty === '') fail('has no kty');
+  const kty = jwk.kty as string;
+  const keyType = Object.hasOwn(KEY_TYPES, kty) ? KEY_TYPES[kty] : undefined;
+  if (!keyType) {
+    return fail(
+      `has unsupported kty "${kty}": only RSA and EC keys are accepted (AWS, GCP and Azure verify no others)`,
+    );
+  }
+  return { kty, keyType };
+}
+
+/** Only the members RFC 7517/7518 define for a public key of this type. */
+function checkMemberNames(jwk: Record<string, unknown>, kty: string, keyType: KeyType, fail: Fail): void {
+  const unknown = Object.keys(jwk).filter(
+    (member) => !(COMMON_MEMBERS as readonly string[]).includes(member) && !keyType.members.includes(member),
+  );
+  if (unknown.length > 0) {
+    const list = unknown.map((member) => `"${member}"`).join(', ');
+    fail(
+      `has ${list}, not ${unknown.length === 1 ? 'a member' : 'members'} of a public ${kty} key (RFC 7517/7518)`,
+    );
+  }
+}
+
+/** The type's key material members: each present, and base64url (crv is a name). */
+function checkKeyMembers(jwk: Record<string, unknown>, kty: string, keyType: KeyType, fail: Fail): void {
+  for (const member of keyType.members) {
+    const memberValue = jwk[member];
+    if (typeof memberValue !== 'string' || memberValue === '') fail(`(${kty}) is missing "${member}"`);
+    if (member !== 'crv' && !BASE64URL.test(memberValue as string))
+      fail(`member "${member}" is not base64url`);
+  }
+}
+
+/** An alg, when given, fits the key type and, for EC, the curve's one alg. */
+function checkAlg(
+  jwk: Record<string, unknown>,
+  kty: string,
+  keyType: KeyType,
+  curve: { alg: string } | undefined,
+  fail: Fail,
+): void {
+  if (jwk.alg === undefined) return;
+  if (!keyType.algs.includes(jwk.alg as string)) {
+    fail(`has alg "${String(jwk.alg)}", which does not fit kty ${kty}`);
+  }
+  if (curve && jwk.alg !== curve.alg)
+    fail(`has alg "${String(jwk.alg)}", which does not fit curve ${String(jwk.crv)}`);
+}
 
 function ecCurveOf(jwk: Record<string, unknown>, fail: Fail): { bytes: number; alg: string } {
   const crv = jwk.crv as string;
@@ -242,6 +273,12 @@ function importKey(jwk: Record<string, unknown>, kty: string, fail: Fail): KeyOb
   return key;
 }
 
+/** The certificate thumbprint members: digest and size. */
+const THUMBPRINTS = [
+  ['x5t', 'sha1', 20],
+  ['x5t#S256', 'sha256', 32],
+] as const;
+
 /**
  * x5u, x5c, x5t and x5t#S256 (RFC 7517 §4.6-4.9): well-formed, and when a chain is given
  * its first certificate holds this very key and matches the thumbprints; relying parties
@@ -250,23 +287,33 @@ function importKey(jwk: Record<string, unknown>, kty: string, fail: Fail): KeyOb
 function checkCertificateMembers(jwk: Record<string, unknown>, publicKey: KeyObject, fail: Fail): void {
   const x5uProblem = jwk.x5u === undefined ? undefined : checkHttpsUrl(jwk.x5u, 'x5u');
   if (x5uProblem) fail(`has ${x5uProblem}`);
-  const thumbprints = [
-    ['x5t', 'sha1', 20],
-    ['x5t#S256', 'sha256', 32],
-  ] as const;
-  for (const [member, , bytes] of thumbprints) {
+  for (const [member, , bytes] of THUMBPRINTS) {
     const value = jwk[member];
-    if (value === undefined) continue;
-    if (
-      typeof value !== 'string' ||
-      !BASE64URL.test(value) ||
-      Buffer.from(value, 'base64url').length !== bytes
-    ) {
+    if (value !== undefined && !isDigestOfSize(value, bytes)) {
       fail(`has ${member} that is not the base64url of a ${bytes}-byte digest`);
     }
   }
   if (jwk.x5c === undefined) return;
-  const chain = jwk.x5c;
+  const der = firstCertificateDer(jwk.x5c, fail);
+  const certificate = parseCertificate(der);
+  if (!certificate) fail('has an x5c whose first entry is not a certificate');
+  if (!certificate?.publicKey.equals(publicKey)) fail('has an x5c whose first certificate holds another key');
+  for (const [member, digest] of THUMBPRINTS) {
+    const value = jwk[member];
+    if (value !== undefined && createHash(digest).update(der).digest('base64url') !== value) {
+      fail(`has ${member} that is not the thumbprint of its first x5c certificate`);
+    }
+  }
+}
+
+function isDigestOfSize(value: unknown, bytes: number): boolean {
+  return (
+    typeof value === 'string' && BASE64URL.test(value) && Buffer.from(value, 'base64url').length === bytes
+  );
+}
+
+/** The DER of x5c's first certificate, once x5c is a non-empty array of base64 strings. */
+function firstCertificateDer(chain: unknown, fail: Fail): Buffer {
   if (
     !Array.isArray(chain) ||
     chain.length === 0 ||
@@ -274,16 +321,7 @@ function checkCertificateMembers(jwk: Record<string, unknown>, publicKey: KeyObj
   ) {
     fail('has x5c that is not a non-empty array of base64 DER certificates');
   }
-  const der = Buffer.from((chain as string[])[0] as string, 'base64');
-  const certificate = parseCertificate(der);
-  if (!certificate) fail('has an x5c whose first entry is not a certificate');
-  if (!certificate?.publicKey.equals(publicKey)) fail('has an x5c whose first certificate holds another key');
-  for (const [member, digest] of thumbprints) {
-    const value = jwk[member];
-    if (value !== undefined && createHash(digest).update(der).digest('base64url') !== value) {
-      fail(`has ${member} that is not the thumbprint of its first x5c certificate`);
-    }
-  }
+  return Buffer.from((chain as string[])[0] as string, 'base64');
 }
 
 function parseCertificate(der: Buffer): X509Certificate | undefined {
