@@ -110,6 +110,22 @@ describe('documents from key files, as kube-apiserver builds them', () => {
     expect(discovery.jwks_uri).toBe('https://oidc.example.com/c1/openid/v1/jwks');
   });
 
+  it("reads PEM framing line by line as Go's pem.Decode does", () => {
+    const rsaPem = pem(rsa.publicKey, 'spki');
+    const ecPem = pem(ec384.publicKey, 'spki');
+    const kids = (text: string) => publicKeysFromPem(text, 'k.pem').map((key) => kidOf(key));
+    // Trailing spaces, tabs and CRs on every line are ignored.
+    expect(kids(rsaPem.replaceAll('\n', ' \t\r\n'))).toEqual([kidOf(rsa.publicKey)]);
+    // A BEGIN line abandons the block still open; an END line naming another type drops its block.
+    expect(kids(`-----BEGIN PUBLIC KEY-----\nAAAA\n${ecPem}`)).toEqual([kidOf(ec384.publicKey)]);
+    const otherEnd = rsaPem.replace('-----END PUBLIC KEY-----', '-----END CERTIFICATE-----');
+    expect(kids(`${otherEnd}${ecPem}`)).toEqual([kidOf(ec384.publicKey)]);
+    // RFC 1421 headers right after BEGIN mark the block encrypted: refused by name, not skipped.
+    const headers = 'Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n';
+    const encrypted = `-----BEGIN RSA PRIVATE KEY-----\n${headers}AAAA\n-----END RSA PRIVATE KEY-----\n`;
+    expect(problemOf(encrypted).message).toContain('PEM block #1 ("RSA PRIVATE KEY") is encrypted');
+  });
+
   describe('takes the public key out of a certificate, as keyutil does', () => {
     let pki: TestPki;
     beforeAll(async () => {

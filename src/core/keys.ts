@@ -66,35 +66,55 @@ function trimLineEnd(line: string): string {
  */
 function pemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  let open: { type: string; hasHeaders: boolean; inHeaders: boolean; body: string[] } | undefined;
+  let open: OpenBlock | undefined;
   for (const rawLine of text.split('\n')) {
     const line = trimLineEnd(rawLine);
     if (line.startsWith(BEGIN)) {
-      const trailed = line.length >= BEGIN.length + TRAILER.length && line.endsWith(TRAILER);
-      open = trailed
-        ? { type: line.slice(BEGIN.length, -TRAILER.length), hasHeaders: false, inHeaders: true, body: [] }
-        : undefined;
-      continue;
-    }
-    if (!open) continue;
-    if (line.startsWith(END)) {
-      const block = open;
+      open = openBlock(line);
+    } else if (open && line.startsWith(END)) {
+      const block = closeBlock(open, line);
+      if (block) blocks.push(block);
       open = undefined;
-      if (line !== `${END}${block.type}${TRAILER}`) continue;
-      // Go removes spaces and tabs; its base64 decoder skips line breaks.
-      const base64 = block.body.join('').replace(/[ \t\r]/g, '');
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue;
-      blocks.push({ type: block.type, hasHeaders: block.hasHeaders, der: Buffer.from(base64, 'base64') });
-      continue;
+    } else if (open) {
+      readBodyLine(open, line);
     }
-    if (open.inHeaders && line.includes(':')) {
-      open.hasHeaders = true;
-      continue;
-    }
-    open.inHeaders = false;
-    open.body.push(line);
   }
   return blocks;
+}
+
+/** A block whose BEGIN line has been read and whose END line has not. */
+interface OpenBlock {
+  type: string;
+  hasHeaders: boolean;
+  inHeaders: boolean;
+  body: string[];
+}
+
+/** The block a BEGIN line opens; undefined when the line lacks its trailing dashes. */
+function openBlock(line: string): OpenBlock | undefined {
+  const trailed = line.length >= BEGIN.length + TRAILER.length && line.endsWith(TRAILER);
+  return trailed
+    ? { type: line.slice(BEGIN.length, -TRAILER.length), hasHeaders: false, inHeaders: true, body: [] }
+    : undefined;
+}
+
+/** A header line (a colon, right after the BEGIN line) or a line of the body. */
+function readBodyLine(open: OpenBlock, line: string): void {
+  if (open.inHeaders && line.includes(':')) {
+    open.hasHeaders = true;
+    return;
+  }
+  open.inHeaders = false;
+  open.body.push(line);
+}
+
+/** The block an END line closes: undefined when it names another type or the body is not base64. */
+function closeBlock(block: OpenBlock, endLine: string): PemBlock | undefined {
+  if (endLine !== `${END}${block.type}${TRAILER}`) return undefined;
+  // Go removes spaces and tabs; its base64 decoder skips line breaks.
+  const base64 = block.body.join('').replace(/[ \t\r]/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return undefined;
+  return { type: block.type, hasHeaders: block.hasHeaders, der: Buffer.from(base64, 'base64') };
 }
 
 /** createPublicKey refuses a KeyObject that is already public. */
