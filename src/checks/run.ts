@@ -12,7 +12,12 @@ import { discoveryUrlOf } from '../core/well-known.js';
 import { type ClusterSettings, compareDiscovery, compareKeys, fetchClusterDocuments } from './cluster.js';
 import { checkDiscoveryValid, checkJwksValid, checkKeyCount } from './content.js';
 import { DEFAULT_MAX_AGE_LIMIT_SECONDS, DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
-import { type FetchOutcome, fetchPublicDocument, type PublicFetchOptions } from './fetch-document.js';
+import {
+  type FetchedDocument,
+  type FetchOutcome,
+  fetchPublicDocument,
+  type PublicFetchOptions,
+} from './fetch-document.js';
 import {
   checkCacheControl,
   checkContentType,
@@ -52,117 +57,138 @@ export interface VerifyOptions {
   cluster?: ClusterSettings | undefined;
 }
 
+/** What every step of one run reads. */
+interface RunContext {
+  issuer: string;
+  allowPrivate: boolean;
+  maxAgeLimit: number;
+  fetchOptions: PublicFetchOptions;
+  /** Every check's result, in the order the checks ran. */
+  results: CheckResult[];
+}
+
 export async function runChecks(options: VerifyOptions): Promise<CheckResult[]> {
   const { issuer } = options;
-  const allowPrivate = options.allowPrivate ?? false;
-  const maxAgeLimit = options.maxAgeLimitSeconds ?? DEFAULT_MAX_AGE_LIMIT_SECONDS;
-  const fetchOptions = {
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000,
-    extraCa: options.extraCa,
+  const run: RunContext = {
+    issuer,
+    allowPrivate: options.allowPrivate ?? false,
+    maxAgeLimit: options.maxAgeLimitSeconds ?? DEFAULT_MAX_AGE_LIMIT_SECONDS,
+    fetchOptions: {
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000,
+      extraCa: options.extraCa,
+    },
+    results: [],
   };
-  const results: CheckResult[] = [];
-
-  const issuerChecks = [
-    checkHttps('issuer-https', '--issuer', issuer),
-    checkPublicHost('issuer-public', 'issuer', issuer, allowPrivate),
-  ];
-  results.push(...issuerChecks);
-
-  // An explicit discovery URL (publish --check-public-url) is the operator's own, not the issuer's.
-  const discoveryFetch = options.discoveryUrl
-    ? await fetchPublicDocument('discovery-fetch', new URL(options.discoveryUrl), fetchOptions)
-    : await fetchUnlessRefused(
-        'discovery-fetch',
-        new URL(discoveryUrlOf(issuer)),
-        'the issuer',
-        issuerChecks,
-        fetchOptions,
-      );
-  results.push(discoveryFetch.result);
-  const discovery = discoveryFetch.fetched;
-  let jwksJson: unknown;
-  let jwksFetched = false;
-  let jwksElapsedMs: number | undefined;
-  if (discovery) {
-    const headers = discovery.response.headers;
-    results.push(checkContentType('discovery-content-type', headers, DISCOVERY_CONTENT_TYPES));
-    results.push(checkCacheControl('discovery-cache-control', headers, maxAgeLimit));
-    results.push(checkDiscoveryValid('discovery-valid', discovery.json));
-    const document = (discovery.json ?? {}) as Record<string, unknown>;
-    results.push(checkIssuerMatch('issuer-match', document.issuer, issuer));
-
-    const jwksUri = document.jwks_uri;
-    if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
-      results.push(fail('jwks-uri-https', 'the discovery document has no jwks_uri URL; no keys to fetch'));
-    } else {
-      const jwksUriChecks = [
-        checkHttps('jwks-uri-https', 'jwks_uri', jwksUri),
-        checkPublicHost('jwks-uri-public', 'jwks_uri', jwksUri, allowPrivate),
-      ];
-      results.push(...jwksUriChecks);
-      const jwksFetch = await fetchUnlessRefused(
-        'jwks-fetch',
-        new URL(jwksUri),
-        'the jwks_uri',
-        jwksUriChecks,
-        fetchOptions,
-      );
-      results.push(jwksFetch.result);
-      if (jwksFetch.fetched) {
-        const jwks = jwksFetch.fetched;
-        jwksJson = jwks.json;
-        jwksFetched = true;
-        jwksElapsedMs = jwks.elapsedMs;
-        results.push(checkContentType('jwks-content-type', jwks.response.headers, JWKS_CONTENT_TYPES));
-        results.push(checkCacheControl('jwks-cache-control', jwks.response.headers, maxAgeLimit));
-        results.push(checkJwksValid('jwks-valid', jwks.json));
-        pushDefined(results, checkKeyCount('jwks-key-count', jwks.json));
-      }
-    }
-  }
+  const { results } = run;
+  const discovery = await checkDiscovery(run, options.discoveryUrl);
+  // Undefined unless the JWKS fetch check passed (its JSON may still be any value).
+  const jwks = discovery ? await checkJwks(run, discovery) : undefined;
 
   if (options.providers && options.providers.length > 0) {
     results.push(
       ...providerChecks(options.providers, {
         issuer,
-        jwks: jwksFetched ? jwksJson : undefined,
-        fetchTimes: { discovery: discovery?.elapsedMs, jwks: jwksElapsedMs },
+        jwks: jwks?.json,
+        fetchTimes: { discovery: discovery?.elapsedMs, jwks: jwks?.elapsedMs },
         stsFetchLimitMs: options.stsFetchLimitMs,
       }),
     );
   }
-
   if (options.compareCluster) {
-    results.push(
-      ...(await compareWithCluster(options.cluster, issuer, discovery?.json, jwksFetched, jwksJson)),
-    );
+    results.push(...(await compareWithCluster(options.cluster, issuer, discovery?.json, jwks)));
   }
-
   if (options.token) {
     const obtained = await obtainToken(options.token, options.cluster?.source, options.audience);
     results.push(obtained.result);
-    if (obtained.token !== undefined && jwksFetched) {
-      results.push(...(await checkToken(obtained.token, issuer, jwksJson, options.audience)));
+    if (obtained.token !== undefined && jwks) {
+      results.push(...(await checkToken(obtained.token, issuer, jwks.json, options.audience)));
     }
   }
   return results;
+}
+
+/** The issuer's URL checks, the discovery fetch and its content checks; the document when fetched. */
+async function checkDiscovery(
+  run: RunContext,
+  discoveryUrl: string | undefined,
+): Promise<FetchedDocument | undefined> {
+  const { issuer, results } = run;
+  const issuerChecks = [
+    checkHttps('issuer-https', '--issuer', issuer),
+    checkPublicHost('issuer-public', 'issuer', issuer, run.allowPrivate),
+  ];
+  results.push(...issuerChecks);
+
+  // An explicit discovery URL (publish --check-public-url) is the operator's own, not the issuer's.
+  const discoveryFetch = discoveryUrl
+    ? await fetchPublicDocument('discovery-fetch', new URL(discoveryUrl), run.fetchOptions)
+    : await fetchUnlessRefused(
+        'discovery-fetch',
+        new URL(discoveryUrlOf(issuer)),
+        'the issuer',
+        issuerChecks,
+        run.fetchOptions,
+      );
+  results.push(discoveryFetch.result);
+  const discovery = discoveryFetch.fetched;
+  if (!discovery) return undefined;
+  const headers = discovery.response.headers;
+  results.push(checkContentType('discovery-content-type', headers, DISCOVERY_CONTENT_TYPES));
+  results.push(checkCacheControl('discovery-cache-control', headers, run.maxAgeLimit));
+  results.push(checkDiscoveryValid('discovery-valid', discovery.json));
+  results.push(checkIssuerMatch('issuer-match', documentOf(discovery).issuer, issuer));
+  return discovery;
+}
+
+/** The jwks_uri's URL checks, the JWKS fetch and its content checks; the JWKS when fetched. */
+async function checkJwks(run: RunContext, discovery: FetchedDocument): Promise<FetchedDocument | undefined> {
+  const { results } = run;
+  const jwksUri = documentOf(discovery).jwks_uri;
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) {
+    results.push(fail('jwks-uri-https', 'the discovery document has no jwks_uri URL; no keys to fetch'));
+    return undefined;
+  }
+  const jwksUriChecks = [
+    checkHttps('jwks-uri-https', 'jwks_uri', jwksUri),
+    checkPublicHost('jwks-uri-public', 'jwks_uri', jwksUri, run.allowPrivate),
+  ];
+  results.push(...jwksUriChecks);
+  const jwksFetch = await fetchUnlessRefused(
+    'jwks-fetch',
+    new URL(jwksUri),
+    'the jwks_uri',
+    jwksUriChecks,
+    run.fetchOptions,
+  );
+  results.push(jwksFetch.result);
+  const jwks = jwksFetch.fetched;
+  if (!jwks) return undefined;
+  results.push(checkContentType('jwks-content-type', jwks.response.headers, JWKS_CONTENT_TYPES));
+  results.push(checkCacheControl('jwks-cache-control', jwks.response.headers, run.maxAgeLimit));
+  results.push(checkJwksValid('jwks-valid', jwks.json));
+  pushDefined(results, checkKeyCount('jwks-key-count', jwks.json));
+  return jwks;
+}
+
+/** The discovery document's members, whatever JSON it is (discovery-valid reports what is wrong). */
+function documentOf(discovery: FetchedDocument): Record<string, unknown> {
+  return (discovery.json ?? {}) as Record<string, unknown>;
 }
 
 async function compareWithCluster(
   cluster: ClusterSettings | undefined,
   issuer: string,
   publicDiscovery: unknown,
-  jwksFetched: boolean,
-  publicJwks: unknown,
+  publicJwks: FetchedDocument | undefined,
 ): Promise<CheckResult[]> {
   if (!cluster) return [fail('cluster-fetch', 'no cluster settings to reach the API server')];
   const { result, documents } = await fetchClusterDocuments(cluster, issuer);
   const results = [result];
   if (!documents) return results;
   if (publicDiscovery !== undefined) {
-    results.push(compareDiscovery(documents, publicDiscovery, cluster, jwksFetched ? publicJwks : undefined));
+    results.push(compareDiscovery(documents, publicDiscovery, cluster, publicJwks?.json));
   }
-  if (jwksFetched) results.push(compareKeys(documents, publicJwks));
+  if (publicJwks) results.push(compareKeys(documents, publicJwks.json));
   return results;
 }
 
