@@ -5,10 +5,16 @@
 
 const CONTEXT = 2;
 
+type DiffLine = { mark: ' ' | '-' | '+'; text: string };
+
 export function lineDiff(before: string, after: string): string[] {
   const a = before.split('\n');
   const b = after.split('\n');
-  // lengths[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+  return withContext(editScript(a, b, commonLengths(a, b)));
+}
+
+/** lengths[i][j]: the length of the longest common subsequence of a[i..] and b[j..]. */
+function commonLengths(a: readonly string[], b: readonly string[]): Uint32Array[] {
   const lengths = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
   for (let i = a.length - 1; i >= 0; i--) {
     const row = lengths[i] as Uint32Array;
@@ -18,7 +24,12 @@ export function lineDiff(before: string, after: string): string[] {
         a[i] === b[j] ? (next[j + 1] as number) + 1 : Math.max(next[j] as number, row[j + 1] as number);
     }
   }
-  const lines: Array<{ mark: ' ' | '-' | '+'; text: string }> = [];
+  return lengths;
+}
+
+/** Every line of both, in order, marked kept, removed or added, along a longest common subsequence. */
+function editScript(a: readonly string[], b: readonly string[], lengths: readonly Uint32Array[]): DiffLine[] {
+  const lines: DiffLine[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
@@ -32,7 +43,11 @@ export function lineDiff(before: string, after: string): string[] {
       lines.push({ mark: '+', text: b[j++] as string });
     }
   }
-  // Keep changed lines and CONTEXT lines around them; mark each gap once.
+  return lines;
+}
+
+/** The changed lines and CONTEXT lines around them; each gap marked once. */
+function withContext(lines: readonly DiffLine[]): string[] {
   const keep = lines.map((line) => line.mark !== ' ');
   const near = keep.map((_, index) =>
     keep.slice(Math.max(0, index - CONTEXT), index + CONTEXT + 1).some((changed) => changed),
