@@ -52,35 +52,52 @@ function objectLine(result: DestinationResult, object: ObjectResult): string[] {
 }
 
 export function formatText(report: PublishReport): string {
+  const lines = [
+    ...headerLines(report),
+    ...report.destinations.flatMap(destinationLines),
+    ...report.publicChecks.map(publicCheckLine),
+    ...report.verify.flatMap(verifyLines),
+  ];
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** Dry run, and where the documents came from: with kubectl's defaults the user may not have named it. */
+function headerLines(report: PublishReport): string[] {
   const lines: string[] = [];
   if (report.dryRun) lines.push('dry run: nothing was written');
-  // Where the documents came from: with kubectl's defaults the user may not have named it.
   if (report.source !== undefined) lines.push(`${'source'.padEnd(STATUS_WIDTH)} ${printable(report.source)}`);
   if (report.clusterIssuer !== undefined) {
     lines.push(
       `${'issuer'.padEnd(STATUS_WIDTH)} ${report.issuer}  (re-issued: the cluster's discovery document names ${report.clusterIssuer})`,
     );
   }
-  for (const result of report.destinations) {
-    for (const object of result.objects) lines.push(...objectLine(result, object));
-    // A destination that failed before any write (a read, the state, the key limit) has no object lines.
-    if (result.error && !result.objects.some((object) => object.status === 'failed')) {
-      lines.push(
-        `${'failed'.padEnd(STATUS_WIDTH)} ${result.destination}  ${result.error.code}: ${result.error.message}`,
-      );
-    }
+  return lines;
+}
+
+function destinationLines(result: DestinationResult): string[] {
+  const lines = result.objects.flatMap((object) => objectLine(result, object));
+  // A destination that failed before any write (a read, the state, the key limit) has no object lines.
+  if (result.error && !result.objects.some((object) => object.status === 'failed')) {
+    lines.push(
+      `${'failed'.padEnd(STATUS_WIDTH)} ${result.destination}  ${result.error.code}: ${result.error.message}`,
+    );
   }
-  for (const check of report.publicChecks) {
-    const status = check.ok ? 'public' : 'failed';
-    lines.push(`${status.padEnd(STATUS_WIDTH)} ${check.url}  ${check.ok ? 'same bytes' : check.problem}`);
-  }
-  for (const run of report.verify) {
-    lines.push(`verify    ${run.url}`);
-    // verify's messages quote what remote servers sent: escaped, as in verify's own text output.
-    for (const check of run.checks)
-      lines.push(`    ${VERIFY_LABELS[check.status]} ${check.check}: ${printable(check.message)}`);
-  }
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  return lines;
+}
+
+function publicCheckLine(check: PublicCheckResult): string {
+  const status = check.ok ? 'public' : 'failed';
+  return `${status.padEnd(STATUS_WIDTH)} ${check.url}  ${check.ok ? 'same bytes' : check.problem}`;
+}
+
+function verifyLines(run: PublishReport['verify'][number]): string[] {
+  // verify's messages quote what remote servers sent: escaped, as in verify's own text output.
+  return [
+    `verify    ${run.url}`,
+    ...run.checks.map(
+      (check) => `    ${VERIFY_LABELS[check.status]} ${check.check}: ${printable(check.message)}`,
+    ),
+  ];
 }
 
 export function formatJson(report: PublishReport): string {
