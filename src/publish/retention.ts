@@ -85,40 +85,80 @@ export function planKeys(
   options: PlanOptions,
 ): KeyPlan {
   const warnings: string[] = [];
-  let recorded = previous?.keys ?? [];
-  if (previous && previous.issuer !== options.issuer) {
-    // Keys of another issuer cannot verify this issuer's tokens; keeping them would only mislead.
-    // (Keys still in the published JWKS are kept by the fold below all the same: erring long.)
-    // Most often a cluster that changed issuer, published here without --issuer: the relying
-    // parties of the old one now find a document naming the new one.
-    // The state is untrusted: its issuer is escaped, and named as a remedy only when it is one.
-    const stateIssuer = printable(previous.issuer);
-    const remedy =
-      checkIssuerUrl(previous.issuer, 'issuer') === undefined
-        ? ` (if relying parties still use ${stateIssuer} here, publish this destination with --issuer ${stateIssuer})`
-        : '';
-    warnings.push(
-      `the retention state was written for issuer ${stateIssuer}, not ${options.issuer}; starting it over${remedy}`,
-    );
-    recorded = [];
-  }
   const now = isoSeconds(options.now);
-  const known = trustedRecords(recorded, options, warnings);
-  // A kid published but unknown to the state (its run failed or was killed before the state
-  // write): published as of this run, so its window starts no earlier than now.
-  const knownKids = new Set(known.map((record) => record.kid));
-  for (const jwk of options.published ?? []) {
-    if (!knownKids.has(jwk.kid)) known.push({ kid: jwk.kid, firstSeen: now, jwk });
-    knownKids.add(jwk.kid);
-  }
+  const known = trustedRecords(recordsOfIssuer(previous, options.issuer, warnings), options, warnings);
+  addUnrecordedKids(known, options.published ?? [], now);
   const byKid = new Map(known.map((record) => [record.kid, record]));
-  const currentKids = new Set(current.map((jwk) => jwk.kid));
 
   const records: KeyRecord[] = current.map((jwk) => ({
     kid: jwk.kid,
     firstSeen: byKid.get(jwk.kid)?.firstSeen ?? now,
     jwk,
   }));
+  const gone = goneKeys(known, current, options, now);
+  records.push(...gone.records);
+  if (records.length > MAX_JWKS_KEYS) {
+    throw new GatewayError(
+      'PUBLISH_INVALID',
+      `the JWKS would hold ${records.length} keys (${current.length} current, ${gone.retained.length} retained); ` +
+        `AWS accepts at most ${MAX_JWKS_KEYS}: shorten --retain-removed-keys`,
+    );
+  }
+  return {
+    keys: records.map((record) => record.jwk),
+    state: { version: 1, issuer: options.issuer, keys: records },
+    added: current.filter((jwk) => !byKid.has(jwk.kid)).map((jwk) => jwk.kid),
+    retained: gone.retained,
+    dropped: gone.dropped,
+    warnings,
+  };
+}
+
+/** The state's records when it was written for this issuer; none, with a warning, when for another. */
+function recordsOfIssuer(
+  previous: PublishState | undefined,
+  issuer: string,
+  warnings: string[],
+): KeyRecord[] {
+  if (!previous) return [];
+  if (previous.issuer === issuer) return previous.keys;
+  // Keys of another issuer cannot verify this issuer's tokens; keeping them would only mislead.
+  // (Keys still in the published JWKS are kept by addUnrecordedKids all the same: erring long.)
+  // Most often a cluster that changed issuer, published here without --issuer: the relying
+  // parties of the old one now find a document naming the new one.
+  // The state is untrusted: its issuer is escaped, and named as a remedy only when it is one.
+  const stateIssuer = printable(previous.issuer);
+  const remedy =
+    checkIssuerUrl(previous.issuer, 'issuer') === undefined
+      ? ` (if relying parties still use ${stateIssuer} here, publish this destination with --issuer ${stateIssuer})`
+      : '';
+  warnings.push(
+    `the retention state was written for issuer ${stateIssuer}, not ${issuer}; starting it over${remedy}`,
+  );
+  return [];
+}
+
+/**
+ * A kid published but unknown to the state (its run failed or was killed before the state
+ * write) is added to `known`: published as of this run, so its window starts no earlier than now.
+ */
+function addUnrecordedKids(known: KeyRecord[], published: readonly Jwk[], now: string): void {
+  const knownKids = new Set(known.map((record) => record.kid));
+  for (const jwk of published) {
+    if (!knownKids.has(jwk.kid)) known.push({ kid: jwk.kid, firstSeen: now, jwk });
+    knownKids.add(jwk.kid);
+  }
+}
+
+/** The known keys the source no longer has: retained (with their records) while their window lasts, else dropped. */
+function goneKeys(
+  known: readonly KeyRecord[],
+  current: readonly Jwk[],
+  options: PlanOptions,
+  now: string,
+): { records: KeyRecord[]; retained: RetainedKey[]; dropped: string[] } {
+  const currentKids = new Set(current.map((jwk) => jwk.kid));
+  const records: KeyRecord[] = [];
   const retained: RetainedKey[] = [];
   const dropped: string[] = [];
   for (const record of known) {
@@ -132,21 +172,7 @@ export function planKeys(
       dropped.push(record.kid);
     }
   }
-  if (records.length > MAX_JWKS_KEYS) {
-    throw new GatewayError(
-      'PUBLISH_INVALID',
-      `the JWKS would hold ${records.length} keys (${current.length} current, ${retained.length} retained); ` +
-        `AWS accepts at most ${MAX_JWKS_KEYS}: shorten --retain-removed-keys`,
-    );
-  }
-  return {
-    keys: records.map((record) => record.jwk),
-    state: { version: 1, issuer: options.issuer, keys: records },
-    added: current.filter((jwk) => !byKid.has(jwk.kid)).map((jwk) => jwk.kid),
-    retained,
-    dropped,
-    warnings,
-  };
+  return { records, retained, dropped };
 }
 
 /**
