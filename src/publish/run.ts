@@ -103,25 +103,49 @@ async function publish(
     warn(message);
   report.ok = report.destinations.every((result) => result.ok);
   if (report.ok && !config.dryRun && config.checkPublicUrls.length > 0) {
-    const published = report.destinations.flatMap((result) => (result.published ? [result.published] : []));
-    const expected = {
-      discovery: published[0]?.discovery ?? discovery.body,
-      jwks: published.map((bytes) => bytes.jwks),
-    };
-    const checks = await Promise.all(
-      config.checkPublicUrls.map((base) => checkPublicUrl(base, jwksKey, expected, extraCa)),
+    await checkPublished(
+      config,
+      { discovery: discovery.body, jwksKey, issuer: discovery.document.issuer, extraCa },
+      report,
+      warn,
     );
-    report.publicChecks = checks.flat();
-    for (const check of report.publicChecks)
-      if (check.ok && check.problem) warn(`${check.url}: ${check.problem}`);
-    report.ok = report.publicChecks.every((check) => check.ok);
-    if (report.ok && config.verify) {
-      report.verify = await verifyPublic(config.checkPublicUrls, discovery.document.issuer, {
-        ...config.verify,
-        extraCa,
-      });
-      report.ok = report.verify.every((run) => run.checks.every((check) => check.status !== 'fail'));
-    }
+  }
+}
+
+/** What the public checks compare with and where. */
+interface PublishedFacts {
+  /** The discovery document rendered by this run: what the public URL serves if no destination reported its bytes. */
+  discovery: Buffer;
+  jwksKey: string;
+  issuer: string;
+  extraCa: string | undefined;
+}
+
+/** After a run that published everywhere: the public URLs serve these bytes (--check-public-url), then --verify. */
+async function checkPublished(
+  config: PublishConfig,
+  facts: PublishedFacts,
+  report: PublishReport,
+  warn: (message: string) => void,
+): Promise<void> {
+  const published = report.destinations.flatMap((result) => (result.published ? [result.published] : []));
+  const expected = {
+    discovery: published[0]?.discovery ?? facts.discovery,
+    jwks: published.map((bytes) => bytes.jwks),
+  };
+  const checks = await Promise.all(
+    config.checkPublicUrls.map((base) => checkPublicUrl(base, facts.jwksKey, expected, facts.extraCa)),
+  );
+  report.publicChecks = checks.flat();
+  for (const check of report.publicChecks)
+    if (check.ok && check.problem) warn(`${check.url}: ${check.problem}`);
+  report.ok = report.publicChecks.every((check) => check.ok);
+  if (report.ok && config.verify) {
+    report.verify = await verifyPublic(config.checkPublicUrls, facts.issuer, {
+      ...config.verify,
+      extraCa: facts.extraCa,
+    });
+    report.ok = report.verify.every((run) => run.checks.every((check) => check.status !== 'fail'));
   }
 }
 
