@@ -53,18 +53,8 @@ export async function openDirectoryBelow(
   segments: readonly string[],
   create: boolean,
 ): Promise<OpenDirectory | undefined> {
-  let current: OpenDirectory;
-  try {
-    current = handleOf(await open(root, constants.O_RDONLY | constants.O_DIRECTORY), root);
-  } catch (error) {
-    if (!create) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(root, { recursive: true, mode: 0o755 });
-    current = handleOf(await open(root, constants.O_RDONLY | constants.O_DIRECTORY), root);
-  }
+  let current = await openRoot(root, create);
+  if (!current) return undefined;
   for (const segment of segments) {
     const shown = `${current.shown === '/' ? '' : current.shown}/${segment}`;
     try {
@@ -80,6 +70,22 @@ export async function openDirectoryBelow(
   return current;
 }
 
+/** The destination's own folder, links in its path followed; made (with its parents) when missing and `create`. */
+async function openRoot(root: string, create: boolean): Promise<OpenDirectory | undefined> {
+  const openIt = async () => handleOf(await open(root, constants.O_RDONLY | constants.O_DIRECTORY), root);
+  try {
+    return await openIt();
+  } catch (error) {
+    if (!create) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  return openIt();
+}
+
 async function openChild(
   parent: OpenDirectory,
   segment: string,
@@ -90,18 +96,9 @@ async function openChild(
   try {
     return handleOf(await open(path, DIRECTORY_FLAGS), shown);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // O_NOFOLLOW | O_DIRECTORY on a link fails with ENOTDIR (Linux) or ELOOP: tell the two apart.
-    if (code === 'ENOTDIR' || code === 'ELOOP') {
-      if ((await lstat(path)).isSymbolicLink()) throw new UnsafePathError(shown, 'link');
-      // A file where a directory should be: nothing below it exists, and nothing can be made.
-      if (!create) return undefined;
-      throw new UnsafePathError(shown, 'not-directory');
-    }
-    if (code !== 'ENOENT' || !create) {
-      if (code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const found = await whyNotOpened(error, path, shown);
+    if (!create) return undefined;
+    if (found === 'file') throw new UnsafePathError(shown, 'not-directory');
   }
   try {
     await mkdir(path, { mode: 0o755 });
@@ -110,6 +107,19 @@ async function openChild(
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   return openChild(parent, segment, shown, false);
+}
+
+/**
+ * Why a directory could not be opened, when nothing is wrong: it is missing, or a file is in
+ * its place (nothing below it exists, and nothing can be made). A link, or any other error, is thrown.
+ */
+async function whyNotOpened(error: unknown, path: string, shown: string): Promise<'missing' | 'file'> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'missing';
+  // O_NOFOLLOW | O_DIRECTORY on a link fails with ENOTDIR (Linux) or ELOOP: tell the two apart.
+  if (code !== 'ENOTDIR' && code !== 'ELOOP') throw error;
+  if ((await lstat(path)).isSymbolicLink()) throw new UnsafePathError(shown, 'link');
+  return 'file';
 }
 
 function isMissing(error: unknown): boolean {
