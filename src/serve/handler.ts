@@ -17,9 +17,8 @@ export interface HandlerDeps {
   isShuttingDown: () => boolean;
 }
 
-type Route =
-  | { kind: 'document'; label: RouteLabel; document: DocumentName; cache: DocumentCache }
-  | { kind: 'healthz' | 'readyz' | 'metrics'; label: RouteLabel };
+type DocumentRoute = { kind: 'document'; label: RouteLabel; document: DocumentName; cache: DocumentCache };
+type Route = DocumentRoute | { kind: 'healthz' | 'readyz' | 'metrics'; label: RouteLabel };
 
 /** The routes, each document route holding its cache so a request looks up one map. */
 function routesOf(caches: DocumentCaches): Map<string, Route> {
@@ -77,51 +76,7 @@ function ifNoneMatchOf(request: IncomingMessage): string | undefined {
 }
 
 export function createHandler(deps: HandlerDeps) {
-  const { caches, metrics, logger, expires } = deps;
-  const routes = routesOf(caches);
-
-  function finish(
-    exchange: Exchange,
-    status: number,
-    headers: OutgoingHttpHeaders | string[],
-    body: Buffer | string | undefined,
-    cacheHit: boolean,
-  ): void {
-    const { request, response, path } = exchange;
-    // During shutdown, finish this request and close the connection instead of keeping it alive.
-    if (deps.isShuttingDown()) response.shouldKeepAlive = false;
-    response.writeHead(status, headers);
-    response.end(request.method === 'HEAD' ? undefined : body);
-    metrics.countRequest(exchange.route, status);
-    logger.request({ path, status, cacheHit, durationMs: performance.now() - exchange.started });
-  }
-
-  function plain(exchange: Exchange, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
-    const headers = { ...TEXT_HEADERS, 'content-length': String(body.length), ...extra };
-    finish(exchange, status, headers, body, false);
-  }
-
-  function serveDocument(exchange: Exchange, prepared: PreparedDocument, cacheHit: boolean): void {
-    if (ifNoneMatchMatches(ifNoneMatchOf(exchange.request), prepared.etag)) {
-      const headers = withExpires(prepared.notModifiedHeaders, expires.now());
-      finish(exchange, 304, headers, undefined, cacheHit);
-      return;
-    }
-    const headers = withExpires(prepared.okHeaders, expires.now());
-    finish(exchange, 200, headers, prepared.body, cacheHit);
-  }
-
-  async function ready(): Promise<boolean> {
-    if (deps.isShuttingDown()) return false;
-    try {
-      // Shared with any fill already under way, so probes never multiply upstream traffic.
-      await Promise.all([caches.discovery.get(), caches.jwks.get()]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
+  const routes = routesOf(deps.caches);
   return function handle(request: IncomingMessage, response: ServerResponse): void {
     const started = performance.now();
     const url = request.url ?? '/';
@@ -129,51 +84,116 @@ export function createHandler(deps: HandlerDeps) {
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const route = routes.get(path);
     if (!route) {
-      plain({ request, response, path, route: 'other', started }, 404, PLAIN.notFound);
+      plain(deps, { request, response, path, route: 'other', started }, 404, PLAIN.notFound);
       return;
     }
     const exchange: Exchange = { request, response, path, route: route.label, started };
     const method = request.method;
     if (method !== 'GET' && method !== 'HEAD') {
-      plain(exchange, 405, PLAIN.methodNotAllowed, { allow: 'GET, HEAD' });
+      plain(deps, exchange, 405, PLAIN.methodNotAllowed, { allow: 'GET, HEAD' });
       return;
     }
 
     switch (route.kind) {
-      case 'document': {
-        const cached = route.cache.value;
-        if (cached !== undefined) {
-          metrics.countCache('hit', route.document);
-          serveDocument(exchange, cached, true);
-          return;
-        }
-        metrics.countCache('miss', route.document);
-        route.cache.get().then(
-          (prepared) => serveDocument(exchange, prepared, false),
-          () => plain(exchange, 502, PLAIN.badGateway),
-        );
+      case 'document':
+        serveDocumentRoute(deps, exchange, route);
         return;
-      }
       case 'healthz':
         // Liveness answers from the process alone: an API server outage must not restart
         // the pods and throw away the stale cache.
-        plain(exchange, 200, PLAIN.ok);
+        plain(deps, exchange, 200, PLAIN.ok);
         return;
       case 'readyz':
-        ready().then((isReady) => plain(exchange, isReady ? 200 : 503, isReady ? PLAIN.ok : PLAIN.notReady));
+        ready(deps).then((isReady) =>
+          plain(deps, exchange, isReady ? 200 : 503, isReady ? PLAIN.ok : PLAIN.notReady),
+        );
         return;
       case 'metrics':
-        metrics.registry.metrics().then(
-          (text) => {
-            const headers = { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' };
-            finish(exchange, 200, headers, text, false);
-          },
-          (error: unknown) => {
-            logger.error('metrics_failed', 'metrics collection failed', { error: String(error) });
-            plain(exchange, 500, PLAIN.internalError);
-          },
-        );
+        serveMetrics(deps, exchange);
         return;
     }
   };
+}
+
+function finish(
+  deps: HandlerDeps,
+  exchange: Exchange,
+  status: number,
+  headers: OutgoingHttpHeaders | string[],
+  body: Buffer | string | undefined,
+  cacheHit: boolean,
+): void {
+  const { request, response, path } = exchange;
+  // During shutdown, finish this request and close the connection instead of keeping it alive.
+  if (deps.isShuttingDown()) response.shouldKeepAlive = false;
+  response.writeHead(status, headers);
+  response.end(request.method === 'HEAD' ? undefined : body);
+  deps.metrics.countRequest(exchange.route, status);
+  deps.logger.request({ path, status, cacheHit, durationMs: performance.now() - exchange.started });
+}
+
+function plain(
+  deps: HandlerDeps,
+  exchange: Exchange,
+  status: number,
+  body: Buffer,
+  extra?: OutgoingHttpHeaders,
+): void {
+  const headers = { ...TEXT_HEADERS, 'content-length': String(body.length), ...extra };
+  finish(deps, exchange, status, headers, body, false);
+}
+
+/** The hot path: a cached document is answered at once; a miss waits for the fill under way (or starts one). */
+function serveDocumentRoute(deps: HandlerDeps, exchange: Exchange, route: DocumentRoute): void {
+  const cached = route.cache.value;
+  if (cached !== undefined) {
+    deps.metrics.countCache('hit', route.document);
+    serveDocument(deps, exchange, cached, true);
+    return;
+  }
+  deps.metrics.countCache('miss', route.document);
+  route.cache.get().then(
+    (prepared) => serveDocument(deps, exchange, prepared, false),
+    () => plain(deps, exchange, 502, PLAIN.badGateway),
+  );
+}
+
+function serveDocument(
+  deps: HandlerDeps,
+  exchange: Exchange,
+  prepared: PreparedDocument,
+  cacheHit: boolean,
+): void {
+  if (ifNoneMatchMatches(ifNoneMatchOf(exchange.request), prepared.etag)) {
+    const headers = withExpires(prepared.notModifiedHeaders, deps.expires.now());
+    finish(deps, exchange, 304, headers, undefined, cacheHit);
+    return;
+  }
+  const headers = withExpires(prepared.okHeaders, deps.expires.now());
+  finish(deps, exchange, 200, headers, prepared.body, cacheHit);
+}
+
+async function ready(deps: HandlerDeps): Promise<boolean> {
+  if (deps.isShuttingDown()) return false;
+  try {
+    // Shared with any fill already under way, so probes never multiply upstream traffic.
+    await Promise.all([deps.caches.discovery.get(), deps.caches.jwks.get()]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function serveMetrics(deps: HandlerDeps, exchange: Exchange): void {
+  const { registry } = deps.metrics;
+  registry.metrics().then(
+    (text) => {
+      const headers = { 'content-type': registry.contentType, 'cache-control': 'no-store' };
+      finish(deps, exchange, 200, headers, text, false);
+    },
+    (error: unknown) => {
+      deps.logger.error('metrics_failed', 'metrics collection failed', { error: String(error) });
+      plain(deps, exchange, 500, PLAIN.internalError);
+    },
+  );
 }
