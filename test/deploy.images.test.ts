@@ -1,5 +1,5 @@
 /**
- * Both kustomize bases take another registry's image the way README says: a kustomization
+ * Both kustomize bases take another registry's image the way docs/how-to/publish-in-cluster.md says: a kustomization
  * that uses the base and sets `images:` (what `kustomize edit set image` writes). Rendered
  * with `kubectl kustomize`, every container of every workload must run the new image.
  */

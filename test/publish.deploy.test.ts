@@ -1,6 +1,6 @@
 /**
  * deploy/cronjob renders with kubectl's kustomize, base and overlays, and what it renders is
- * what docs/publish.md promises: the schedule and job limits, the hardened securityContext,
+ * what docs/how-to/publish-in-cluster.md promises: the schedule and job limits, the hardened securityContext,
  * the least-privilege ClusterRole, and environment values the CLI accepts.
  */
 import { execFile } from 'node:child_process';

@@ -113,7 +113,7 @@ function gcsError(error: unknown, call: StoreCall, publicRead: boolean): Gateway
     return publicReadRefused(
       call,
       'uniform bucket-level access disables object ACLs',
-      'grant roles/storage.objectViewer to allUsers on the bucket instead (docs/publish.md, "GCS bucket")',
+      'grant roles/storage.objectViewer to allUsers on the bucket instead (docs/how-to/gcs-bucket.md)',
     );
   }
   if (failure.status === 403 || failure.status === 401) {

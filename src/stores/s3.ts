@@ -159,7 +159,7 @@ function s3Error(error: unknown, call: StoreCall, publicRead: boolean): GatewayE
     return publicReadRefused(
       call,
       'AccessControlListNotSupported: its Object Ownership is "bucket owner enforced", so ACLs are disabled',
-      'grant public read with a bucket policy instead (docs/publish.md, "S3 bucket")',
+      'grant public read with a bucket policy instead (docs/how-to/s3-bucket.md)',
     );
   }
   if (failure.status === 403) {
@@ -169,7 +169,7 @@ function s3Error(error: unknown, call: StoreCall, publicRead: boolean): GatewayE
         ? 'the identity needs s3:GetObject, and s3:ListBucket so that a missing object answers 404, not 403'
         : publicRead
           ? 'the identity needs s3:PutObject and s3:PutObjectAcl, and S3 Block Public Access refuses ' +
-            'public ACLs: drop --public-read and use a bucket policy (docs/publish.md)'
+            'public ACLs: drop --public-read and use a bucket policy (docs/how-to/s3-bucket.md)'
           : 'the identity needs s3:PutObject on it',
     );
   }
