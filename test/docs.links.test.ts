@@ -15,26 +15,6 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAX_LINE = 200;
 
-/**
- * The reference pages written on their own branch (i10-ref). Until it is merged, a link to one
- * of these that does not exist yet counts as resolved (its anchor unchecked); once a page
- * exists it is checked like any other, so this list can go when they all do.
- */
-const PENDING = new Set(
-  [
-    'README',
-    'publish',
-    'serve',
-    'verify',
-    'errors',
-    'checks',
-    'metrics',
-    'log-events',
-    'json-report',
-    'alerts',
-  ].map((page) => join(ROOT, 'docs/reference', `${page}.md`)),
-);
-
 interface Link {
   line: number;
   target: string;
@@ -124,7 +104,7 @@ function brokenTarget(from: string, self: string, target: string): string | unde
   const path = decodeURIComponent(hash < 0 ? target : target.slice(0, hash));
   const anchor = hash < 0 ? undefined : decodeURIComponent(target.slice(hash + 1));
   const file = path === '' ? self : resolve(from, path);
-  if (!existsSync(file)) return PENDING.has(file) ? undefined : `${relative(ROOT, file)} does not exist`;
+  if (!existsSync(file)) return `${relative(ROOT, file)} does not exist`;
   if (anchor === undefined) return undefined;
   if (statSync(file).isDirectory() || !file.endsWith('.md'))
     return `#${anchor}: ${relative(ROOT, file)} is no page`;
