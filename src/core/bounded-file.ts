@@ -4,6 +4,7 @@
  * stat says: at most `maxBytes + 1` bytes are ever read, and memory stays bounded.
  */
 import { type FileHandle, open } from 'node:fs/promises';
+import { type ErrorCode, GatewayError, reasonOf } from './errors.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -29,4 +30,29 @@ export async function readFileAtMost(path: string, maxBytes: number): Promise<Bu
   } finally {
     await file.close();
   }
+}
+
+/** How a caller words the two ways a file it was given can fail, under its own error code. */
+export interface FileFailures {
+  code: ErrorCode;
+  /** The line for a file that cannot be opened or read, given the reason in words. */
+  unreadable: (reason: string) => string;
+  /** The line for a file larger than the limit. */
+  tooLarge: string;
+}
+
+/** `readFileAtMost`, with either failure a GatewayError worded by the caller. */
+export async function readFileOrFail(
+  path: string,
+  maxBytes: number,
+  failures: FileFailures,
+): Promise<Buffer> {
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readFileAtMost(path, maxBytes);
+  } catch (error) {
+    throw new GatewayError(failures.code, failures.unreadable(reasonOf(error)));
+  }
+  if (bytes === undefined) throw new GatewayError(failures.code, failures.tooLarge);
+  return bytes;
 }

@@ -12,8 +12,8 @@
  * before any is parsed, so no file costs more than a moment of time or memory.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileAtMost } from './bounded-file.js';
-import { GatewayError, reasonOf } from './errors.js';
+import { readFileOrFail } from './bounded-file.js';
+import { GatewayError } from './errors.js';
 import type { DocumentSource } from './source.js';
 import { checkIssuerUrl, type DiscoveryDocument, type Jwk, type JwkSet } from './validate.js';
 import { DISCOVERY_PATH, defaultJwksUri, type WellKnownPath } from './well-known.js';
@@ -299,18 +299,11 @@ export function discoveryFromKeys(
 export async function readPublicKeyFiles(paths: readonly string[]): Promise<KeyObject[]> {
   const texts = await Promise.all(
     paths.map(async (path) => {
-      let bytes: Buffer | undefined;
-      try {
-        bytes = await readFileAtMost(path, MAX_KEY_FILE_BYTES);
-      } catch (error) {
-        throw new GatewayError('KEY_INVALID', `cannot read key file ${path}: ${reasonOf(error)}`);
-      }
-      if (bytes === undefined) {
-        throw new GatewayError(
-          'KEY_INVALID',
-          `key file ${path} is larger than 1 MiB, the limit for a key file; name the PEM key files themselves`,
-        );
-      }
+      const bytes = await readFileOrFail(path, MAX_KEY_FILE_BYTES, {
+        code: 'KEY_INVALID',
+        unreadable: (reason) => `cannot read key file ${path}: ${reason}`,
+        tooLarge: `key file ${path} is larger than 1 MiB, the limit for a key file; name the PEM key files themselves`,
+      });
       return bytes.toString('utf8');
     }),
   );

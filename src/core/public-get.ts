@@ -5,9 +5,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import tls from 'node:tls';
-import { readFileAtMost } from './bounded-file.js';
+import { readFileOrFail } from './bounded-file.js';
 import { boundedGet } from './bounded-get.js';
-import { GatewayError, reasonOf } from './errors.js';
+import { GatewayError } from './errors.js';
 
 export interface PublicGetOptions {
   url: URL;
@@ -33,18 +33,11 @@ const MAX_CA_BYTES = 1024 * 1024;
  * oversized or non-PEM file is a usage error naming the flag.
  */
 export async function readExtraCa(path: string, name = '--ca'): Promise<string> {
-  let bytes: Buffer | undefined;
-  try {
-    bytes = await readFileAtMost(path, MAX_CA_BYTES);
-  } catch (error) {
-    throw new GatewayError('CONFIG_INVALID', `invalid ${name}: cannot read ${path}: ${reasonOf(error)}`);
-  }
-  if (bytes === undefined) {
-    throw new GatewayError(
-      'CONFIG_INVALID',
-      `invalid ${name}: ${path} is larger than 1 MiB: not a CA bundle`,
-    );
-  }
+  const bytes = await readFileOrFail(path, MAX_CA_BYTES, {
+    code: 'CONFIG_INVALID',
+    unreadable: (reason) => `invalid ${name}: cannot read ${path}: ${reason}`,
+    tooLarge: `invalid ${name}: ${path} is larger than 1 MiB: not a CA bundle`,
+  });
   const pem = bytes.toString('utf8');
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new GatewayError('CONFIG_INVALID', `invalid ${name}: ${path} holds no PEM certificate`);

@@ -87,3 +87,28 @@ export function examplesEpilog(examples: readonly Example[]): string {
   }
   return lines.join('\n');
 }
+
+/** A command as its module declares it; the implementation is imported by `run`, only when it runs. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly describe: string;
+  readonly settings: CommandSettings;
+  readonly examples: readonly Example[];
+  /** What yargs enforces beyond each setting's own parsing: required flags, conflicts. */
+  readonly rules?: (yargs: Argv) => Argv;
+  readonly run: (argv: GivenFlags) => Promise<void>;
+}
+
+/** The yargs command module for a spec: its settings declared in their groups, its examples last. */
+export function commandModule(spec: CommandSpec) {
+  return {
+    command: spec.name,
+    describe: spec.describe,
+    settings: spec.settings,
+    builder: (yargs: Argv) => {
+      const declared = declareSettings(yargs, spec.settings, spec.name);
+      return (spec.rules?.(declared) ?? declared).epilog(examplesEpilog(spec.examples));
+    },
+    handler: spec.run,
+  };
+}

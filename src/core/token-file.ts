@@ -5,22 +5,18 @@
  * a Secret often end in a newline that is not part of the token. The token itself never
  * appears in an error.
  */
-import { readFileAtMost } from './bounded-file.js';
-import { GatewayError, reasonOf } from './errors.js';
+import { readFileOrFail } from './bounded-file.js';
+import { GatewayError } from './errors.js';
 
 /** Real tokens are a few KiB; a bound far above that keeps a wrong path harmless. */
 const MAX_TOKEN_BYTES = 64 * 1024;
 
 export async function readTokenFile(path: string, what = 'the ServiceAccount token'): Promise<string> {
-  let bytes: Buffer | undefined;
-  try {
-    bytes = await readFileAtMost(path, MAX_TOKEN_BYTES);
-  } catch (error) {
-    throw new GatewayError('SOURCE_CREDENTIALS', `cannot read ${what} at ${path}: ${reasonOf(error)}`);
-  }
-  if (bytes === undefined) {
-    throw new GatewayError('SOURCE_CREDENTIALS', `${what} at ${path} is larger than 64 KiB: not a token`);
-  }
+  const bytes = await readFileOrFail(path, MAX_TOKEN_BYTES, {
+    code: 'SOURCE_CREDENTIALS',
+    unreadable: (reason) => `cannot read ${what} at ${path}: ${reason}`,
+    tooLarge: `${what} at ${path} is larger than 64 KiB: not a token`,
+  });
   const token = bytes.toString('utf8').trim();
   if (token === '') throw new GatewayError('SOURCE_CREDENTIALS', `${what} at ${path} is empty`);
   return token;

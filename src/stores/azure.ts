@@ -19,23 +19,9 @@
 import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import { GatewayError } from '../core/errors.js';
 import { readAtMost, tooLarge } from './bounded-read.js';
-import {
-  accessDenied,
-  noBucket,
-  noCredentials,
-  otherFailure,
-  publicReadRefused,
-  type StoreCall,
-  sdkFailure,
-} from './errors.js';
-import {
-  abortOption,
-  joinKey,
-  MAX_STORED_OBJECT_BYTES,
-  type ObjectStore,
-  type PutOptions,
-  type StoredObject,
-} from './store.js';
+import * as storeErrors from './errors.js';
+import type { ObjectStore, PutOptions, StoredObject } from './store.js';
+import { abortOption, joinKey, MAX_STORED_OBJECT_BYTES, storeLocation } from './store.js';
 
 export interface AzureStoreOptions {
   account: string;
@@ -59,11 +45,10 @@ const WRITE_ROLE = 'the Storage Blob Data Contributor role on the container or t
 
 export async function createAzureStore(options: AzureStoreOptions): Promise<ObjectStore> {
   const { account, container, prefix } = options;
-  const description = `az://${account}/${container}${prefix === '' ? '' : `/${prefix}`}`;
-  const locate = (key: string) => `az://${account}/${container}/${joinKey(prefix, key)}`;
+  const { description, locate } = storeLocation(`az://${account}/${container}`, prefix);
   const blobs = (await serviceClient(options, description)).getContainerClient(container);
   const blob = (key: string) => blobs.getBlockBlobClient(joinKey(prefix, key));
-  const fail = (error: unknown, call: StoreCall) => azureError(error, call, container);
+  const fail = (error: unknown, call: storeErrors.StoreCall) => azureError(error, call, container);
 
   return {
     description,
@@ -99,9 +84,9 @@ export async function createAzureStore(options: AzureStoreOptions): Promise<Obje
       }
     },
     async put(key: string, body: Buffer, put: PutOptions, signal?: AbortSignal): Promise<void> {
-      const call: StoreCall = { action: 'write', location: locate(key) };
+      const call: storeErrors.StoreCall = { action: 'write', location: locate(key) };
       if (put.publicRead) {
-        throw publicReadRefused(
+        throw storeErrors.publicReadRefused(
           call,
           'Azure Blob Storage has no per-blob ACLs: anonymous read is set on the container',
           `serve the documents from the static website's $web container, or allow anonymous read on ` +
@@ -192,11 +177,11 @@ function errorCodeOf(error: unknown): string | undefined {
 }
 
 /** One line naming the object, the Azure error, and what usually fixes it. */
-function azureError(error: unknown, call: StoreCall, container: string): GatewayError {
+function azureError(error: unknown, call: storeErrors.StoreCall, container: string): GatewayError {
   if (error instanceof GatewayError) return error;
   const name = (error as Error | null)?.name;
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError') {
-    return noCredentials(
+    return storeErrors.noCredentials(
       call,
       `Azure credentials found (${CONNECTION_STRING}; workload identity: AZURE_FEDERATED_TOKEN_FILE, ` +
         'AZURE_CLIENT_ID, AZURE_TENANT_ID; a managed identity; az login)',
@@ -204,10 +189,10 @@ function azureError(error: unknown, call: StoreCall, container: string): Gateway
   }
   const status = (error as { statusCode?: number }).statusCode;
   const code = errorCodeOf(error);
-  const failure = sdkFailure(error, call, status, code);
+  const failure = storeErrors.sdkFailure(error, call, status, code);
   switch (code) {
     case 'ContainerNotFound':
-      return noBucket(
+      return storeErrors.noBucket(
         call,
         'container',
         container === '$web'
@@ -215,31 +200,32 @@ function azureError(error: unknown, call: StoreCall, container: string): Gateway
           : `create it (az storage container create --name ${container} --auth-mode login)`,
       );
     case 'AuthorizationPermissionMismatch':
-      return accessDenied(
+      return storeErrors.accessDenied(
         failure,
         call.action === 'read'
           ? `the identity needs the Storage Blob Data Reader role, or ${WRITE_ROLE} (which includes it)`
           : `the identity needs ${WRITE_ROLE}`,
       );
     case 'AuthorizationFailure':
-      return accessDenied(
+      return storeErrors.accessDenied(
         failure,
         'the storage account refuses this client: its public network access is disabled, or a ' +
           'firewall or private endpoint keeps the publisher out; allow its network',
       );
     case 'KeyBasedAuthenticationNotPermitted':
-      return accessDenied(
+      return storeErrors.accessDenied(
         failure,
         `the storage account allows no shared key access: unset ${CONNECTION_STRING} and use an ` +
           `Azure identity with ${WRITE_ROLE}`,
       );
     case 'AuthenticationFailed':
-      return accessDenied(
+      return storeErrors.accessDenied(
         failure,
         `the credentials were refused: a wrong key or an expired SAS in ${CONNECTION_STRING}, ` +
           'or a token for another tenant',
       );
   }
-  if (status === 403 || status === 401) return accessDenied(failure, `the identity needs ${WRITE_ROLE}`);
-  return otherFailure(failure);
+  if (status === 403 || status === 401)
+    return storeErrors.accessDenied(failure, `the identity needs ${WRITE_ROLE}`);
+  return storeErrors.otherFailure(failure);
 }

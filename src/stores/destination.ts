@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../core/setting-kinds.js';
+import { storeLocation } from './store.js';
 
 export type Destination =
   | { kind: 's3'; bucket: string; prefix: string; description: string }
@@ -53,7 +54,7 @@ function parseBucketUrl(value: string, scheme: 's3' | 'gs', name: string): Desti
   const bucket = match[1] ?? '';
   if (!BUCKET.test(bucket)) throw invalid(name, value, `has an invalid bucket name "${bucket}"`);
   const prefix = prefixOf(match[2] ?? '', value, name);
-  const description = `${scheme}://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
+  const { description } = storeLocation(`${scheme}://${bucket}`, prefix);
   return scheme === 's3'
     ? { kind: 's3', bucket, prefix, description }
     : { kind: 'gcs', bucket, prefix, description };
@@ -84,7 +85,7 @@ function parseAzureUrl(value: string, name: string): Destination {
     );
   }
   const prefix = prefixOf(match[3] ?? '', value, name);
-  const description = `az://${account}/${container}${prefix === '' ? '' : `/${prefix}`}`;
+  const { description } = storeLocation(`az://${account}/${container}`, prefix);
   return { kind: 'azure', account, container, prefix, description };
 }
 

@@ -7,22 +7,9 @@
 import { type ApiError, Storage } from '@google-cloud/storage';
 import { GatewayError } from '../core/errors.js';
 import { readAtMost } from './bounded-read.js';
-import {
-  accessDenied,
-  noBucket,
-  noCredentials,
-  otherFailure,
-  publicReadRefused,
-  type StoreCall,
-  sdkFailure,
-} from './errors.js';
-import {
-  joinKey,
-  MAX_STORED_OBJECT_BYTES,
-  type ObjectStore,
-  type PutOptions,
-  type StoredObject,
-} from './store.js';
+import * as storeErrors from './errors.js';
+import type { ObjectStore, PutOptions, StoredObject } from './store.js';
+import { joinKey, MAX_STORED_OBJECT_BYTES, storeLocation } from './store.js';
 
 export interface GcsStoreOptions {
   bucket: string;
@@ -44,8 +31,7 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     retryOptions: { maxRetries: 2, totalTimeout: Math.ceil(options.timeoutMs / 1000) },
   });
   const bucket = storage.bucket(options.bucket);
-  const description = `gs://${options.bucket}${prefix === '' ? '' : `/${prefix}`}`;
-  const locate = (key: string) => `gs://${options.bucket}/${joinKey(prefix, key)}`;
+  const { description, locate } = storeLocation(`gs://${options.bucket}`, prefix);
 
   return {
     description,
@@ -98,26 +84,26 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
 }
 
 /** One line naming the object, the GCS error, and what usually fixes it. */
-function gcsError(error: unknown, call: StoreCall, publicRead: boolean): GatewayError {
+function gcsError(error: unknown, call: storeErrors.StoreCall, publicRead: boolean): GatewayError {
   // An HTTP status; a socket error carries its errno there instead (`ECONNREFUSED`), which is no status.
   const code: unknown = (error as ApiError).code;
-  const failure = sdkFailure(error, call, typeof code === 'number' ? code : undefined);
+  const failure = storeErrors.sdkFailure(error, call, typeof code === 'number' ? code : undefined);
   if (/could not load the default credentials/i.test(failure.message)) {
-    return noCredentials(
+    return storeErrors.noCredentials(
       call,
       'Google credentials (Application Default Credentials: Workload Identity, ' +
         'GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login)',
     );
   }
   if (publicRead && failure.status === 400 && /uniform bucket-level access/i.test(failure.message)) {
-    return publicReadRefused(
+    return storeErrors.publicReadRefused(
       call,
       'uniform bucket-level access disables object ACLs',
       'grant roles/storage.objectViewer to allUsers on the bucket instead (docs/how-to/gcs-bucket.md)',
     );
   }
   if (failure.status === 403 || failure.status === 401) {
-    return accessDenied(
+    return storeErrors.accessDenied(
       failure,
       call.action === 'read'
         ? 'the identity needs storage.objects.get'
@@ -125,6 +111,6 @@ function gcsError(error: unknown, call: StoreCall, publicRead: boolean): Gateway
             '(roles/storage.objectUser)',
     );
   }
-  if (call.action === 'write' && failure.status === 404) return noBucket(call);
-  return otherFailure(failure);
+  if (call.action === 'write' && failure.status === 404) return storeErrors.noBucket(call);
+  return storeErrors.otherFailure(failure);
 }

@@ -14,23 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { GatewayError } from '../core/errors.js';
 import { tooLarge } from './bounded-read.js';
-import {
-  accessDenied,
-  noBucket,
-  noCredentials,
-  otherFailure,
-  publicReadRefused,
-  type StoreCall,
-  sdkFailure,
-} from './errors.js';
-import {
-  abortOption,
-  joinKey,
-  MAX_STORED_OBJECT_BYTES,
-  type ObjectStore,
-  type PutOptions,
-  type StoredObject,
-} from './store.js';
+import * as storeErrors from './errors.js';
+import type { ObjectStore, PutOptions, StoredObject } from './store.js';
+import { abortOption, joinKey, MAX_STORED_OBJECT_BYTES, storeLocation } from './store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -73,8 +59,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   // the one line a run prints. Whoever sets the variable themselves keeps their choice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client(config);
-  const description = `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`;
-  const locate = (key: string) => `s3://${bucket}/${joinKey(prefix, key)}`;
+  const { description, locate } = storeLocation(`s3://${bucket}`, prefix);
 
   return {
     description,
@@ -143,27 +128,27 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** One line naming the object, the S3 error, and what usually fixes it. */
-function s3Error(error: unknown, call: StoreCall, publicRead: boolean): GatewayError {
+function s3Error(error: unknown, call: storeErrors.StoreCall, publicRead: boolean): GatewayError {
   if (error instanceof GatewayError) return error;
-  const failure = sdkFailure(error, call, statusOf(error), (error as Error).name);
+  const failure = storeErrors.sdkFailure(error, call, statusOf(error), (error as Error).name);
   if (/region is missing/i.test(failure.message)) {
     return new GatewayError('CONFIG_INVALID', 'no S3 region: set AWS_REGION or --s3-region');
   }
   if (failure.name === 'CredentialsProviderError' || /could not load credentials/i.test(failure.message)) {
-    return noCredentials(
+    return storeErrors.noCredentials(
       call,
       'AWS credentials found (environment, profile, web identity/IRSA, Pod Identity, instance role)',
     );
   }
   if (failure.name === 'AccessControlListNotSupported') {
-    return publicReadRefused(
+    return storeErrors.publicReadRefused(
       call,
       'AccessControlListNotSupported: its Object Ownership is "bucket owner enforced", so ACLs are disabled',
       'grant public read with a bucket policy instead (docs/how-to/s3-bucket.md)',
     );
   }
   if (failure.status === 403) {
-    return accessDenied(
+    return storeErrors.accessDenied(
       failure,
       call.action === 'read'
         ? 'the identity needs s3:GetObject, and s3:ListBucket so that a missing object answers 404, not 403'
@@ -173,6 +158,6 @@ function s3Error(error: unknown, call: StoreCall, publicRead: boolean): GatewayE
           : 'the identity needs s3:PutObject on it',
     );
   }
-  if (failure.name === 'NoSuchBucket') return noBucket(call);
-  return otherFailure(failure);
+  if (failure.name === 'NoSuchBucket') return storeErrors.noBucket(call);
+  return storeErrors.otherFailure(failure);
 }

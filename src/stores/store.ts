@@ -58,6 +58,19 @@ export function abortOption(signal: AbortSignal | undefined): { abortSignal?: Ab
   return signal === undefined ? {} : { abortSignal: signal };
 }
 
+/**
+ * How a location in a bucket or container is named (`s3://bucket/prefix`, with no trailing
+ * slash for an empty prefix) and each object in it (`s3://bucket/prefix/key`), for
+ * descriptions and error lines alike.
+ */
+export function storeLocation(
+  root: string,
+  prefix: string,
+): { description: string; locate: (key: string) => string } {
+  const description = prefix === '' ? root : `${root}/${prefix}`;
+  return { description, locate: (key: string) => `${description}/${key}` };
+}
+
 /** `prefix/key`, or `key` for an empty prefix. */
 export function joinKey(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}/${key}`;
