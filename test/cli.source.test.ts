@@ -6,12 +6,17 @@
  * own (cleanEnv's is one that does not exist), never the developer's.
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
-import { runCli, startServe } from './support/cli.js';
+import {
+  type ApiServerStandIn,
+  JWKS_PATH,
+  kubeconfigFor,
+  randomToken,
+  startApiServer,
+} from './support/apiserver.js';
+import { plainGet, runCli, startServe } from './support/cli.js';
 
 let dir: string;
 let apiserver: ApiServerStandIn;
@@ -19,39 +24,6 @@ let apiserver: ApiServerStandIn;
 let home: string;
 let emptyHome: string;
 let kubeconfig: string;
-
-function kubeconfigFor(server: ApiServerStandIn, bearer: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-  - name: test
-    cluster:
-      server: ${server.url}
-      certificate-authority-data: ${Buffer.from(server.caCertPem).toString('base64')}
-users:
-  - name: test
-    user:
-      token: ${bearer}
-contexts:
-  - name: test
-    context: { cluster: test, user: test }
-current-context: test
-`;
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-source-'));
@@ -136,10 +108,10 @@ describe.concurrent('outside a pod, without --kubeconfig', () => {
     const gateway = await startServe([], { HOME: emptyHome });
     try {
       const [healthz, readyz, jwks, metrics] = await Promise.all([
-        get(`${gateway.url}/healthz`),
-        get(`${gateway.url}/readyz`),
-        get(`${gateway.url}${JWKS_PATH}`),
-        get(`${gateway.url}/metrics`),
+        plainGet(`${gateway.url}/healthz`),
+        plainGet(`${gateway.url}/readyz`),
+        plainGet(`${gateway.url}${JWKS_PATH}`),
+        plainGet(`${gateway.url}/metrics`),
       ]);
       expect([healthz.status, readyz.status, jwks.status]).toEqual([200, 503, 502]);
       expect(metrics.body).not.toMatch(/^kube_oidc_gateway_upstream_fetches_total\{/m);
@@ -160,7 +132,7 @@ describe.concurrent('outside a pod, without --kubeconfig', () => {
   it('serve uses ~/.kube/config and names it in its listening line', async () => {
     const gateway = await startServe([], { HOME: home });
     try {
-      expect((await get(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
+      expect((await plainGet(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
       expect(gateway.lines.find((line) => line.event === 'listening')?.upstream).toBe(
         `kubeconfig context "test" ${apiserver.url} from ${kubeconfig}`,
       );

@@ -6,29 +6,13 @@
  * in-process, on an injected clock, in test/serve.test.ts.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, type TestContext, vi } from 'vitest';
-import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
-import { runCli, type ServeProcess, startServe } from './support/cli.js';
+import { JWKS_PATH, kubeconfigFor, randomToken, startApiServer } from './support/apiserver.js';
+import { plainGet, runCli, type ServeProcess, startServe } from './support/cli.js';
 import { writeImportRecorder } from './support/import-recorder.js';
 import { createTestPki, type TestPki } from './support/pki.js';
-
-/** GET over a new connection: status and body. */
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 /** Waits for what a process does on its own (a log line, an upstream request), polling briefly. */
 function until(condition: () => boolean): Promise<void> {
@@ -96,7 +80,7 @@ describe.concurrent('serve lifecycle', () => {
       until: new Promise<void>((resolve) => (release = resolve)),
     });
     const gateway = await serve(['--log-format', 'text'], env);
-    const inFlight = get(`${gateway.url}${JWKS_PATH}`);
+    const inFlight = plainGet(`${gateway.url}${JWKS_PATH}`);
     await until(() => apiserver.count(JWKS_PATH) === 1);
     gateway.child.kill('SIGTERM');
     // Shutdown has begun with the request still waiting on the upstream; now let it finish.
@@ -130,10 +114,10 @@ describe.concurrent('serve sources', () => {
       serve(['--kubeconfig', kubeconfig], {}, [viaKubeconfig.importFlag]),
     ]);
 
-    expect((await get(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
+    expect((await plainGet(`${gateway.url}${JWKS_PATH}`)).status).toBe(200);
     expect(await readFile(inCluster.logPath, 'utf8')).toBe('');
 
-    const reply = await get(`${kubeconfigGateway.url}${JWKS_PATH}`);
+    const reply = await plainGet(`${kubeconfigGateway.url}${JWKS_PATH}`);
     expect(reply.status).toBe(200);
     expect(reply.body).toBe(`${JSON.stringify(JSON.parse(apiserver.jwksJson()), null, 2)}\n`);
     expect(await readFile(viaKubeconfig.logPath, 'utf8')).toContain('@kubernetes/client-node');
@@ -161,32 +145,12 @@ describe.concurrent('serve sources', () => {
     const kubeconfig = join(dir, 'kubeconfig-bad.yaml');
     await writeFile(kubeconfig, kubeconfigFor(apiserver, 'not-a-valid-token'));
     const gateway = await serve([], { KUBECONFIG: kubeconfig });
-    expect((await get(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
+    expect((await plainGet(`${gateway.url}${JWKS_PATH}`)).status).toBe(502);
     await until(() =>
       gateway.lines.some((l) => l.event === 'upstream_fetch_failed' && /HTTP 401/.test(String(l.error))),
     );
   });
 });
-
-/** A kubeconfig with a static bearer token and the stand-in's CA, as `kubectl config view --raw` shows one. */
-function kubeconfigFor(server: ApiServerStandIn, bearer: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-  - name: test
-    cluster:
-      server: ${server.url}
-      certificate-authority-data: ${Buffer.from(server.caCertPem).toString('base64')}
-users:
-  - name: test
-    user:
-      token: ${bearer}
-contexts:
-  - name: test
-    context: { cluster: test, user: test }
-current-context: test
-`;
-}
 
 describe.concurrent('serve configuration errors', () => {
   it.for<[Record<string, string>, RegExp]>([

@@ -4,23 +4,8 @@
  * counted in /metrics, requests keep being answered, and SIGTERM still exits 0. One
  * process per log format, side by side.
  */
-import http from 'node:http';
 import { describe, it } from 'vitest';
-import { type ServeProcess, startServe } from '../support/cli.js';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
+import { plainGet, type ServeProcess, startServe } from '../support/cli.js';
 
 function droppedLines(metrics: string): number {
   const match = /^kube_oidc_gateway_log_lines_dropped_total (\d+)$/m.exec(metrics);
@@ -36,7 +21,7 @@ describe.concurrent('serve with a closed stdout', () => {
       onTestFinished(async () => {
         await gateway.stop('SIGKILL');
       });
-      expect(droppedLines((await get(`${gateway.url}/metrics`)).body)).toBe(0);
+      expect(droppedLines((await plainGet(`${gateway.url}/metrics`)).body)).toBe(0);
 
       // The log reader goes away: every write to stdout now fails with EPIPE.
       gateway.child.stdout.destroy();
@@ -46,13 +31,13 @@ describe.concurrent('serve with a closed stdout', () => {
       let dropped = 0;
       while (dropped === 0) {
         if (Date.now() > deadline) throw new Error(`no dropped lines counted\n${gateway.stderr}`);
-        expect((await get(`${gateway.url}/healthz`)).status).toBe(200);
-        const metrics = await get(`${gateway.url}/metrics`);
+        expect((await plainGet(`${gateway.url}/healthz`)).status).toBe(200);
+        const metrics = await plainGet(`${gateway.url}/metrics`);
         expect(metrics.status).toBe(200);
         dropped = droppedLines(metrics.body);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      for (let i = 0; i < 20; i++) expect((await get(`${gateway.url}/healthz`)).status).toBe(200);
+      for (let i = 0; i < 20; i++) expect((await plainGet(`${gateway.url}/healthz`)).status).toBe(200);
       expect(gateway.child.exitCode).toBeNull();
       // The final flush on exit hits the closed pipe too, and must not turn exit 0 into a crash.
       const { code, signal } = await gateway.stop('SIGTERM');

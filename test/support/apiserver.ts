@@ -482,3 +482,23 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 export function randomToken(): string {
   return randomBytes(24).toString('base64url');
 }
+
+/** A kubeconfig with a static bearer token and the stand-in's CA, as `kubectl config view --raw` shows one. */
+export function kubeconfigFor(server: ApiServerStandIn, bearer: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: test
+    cluster:
+      server: ${server.url}
+      certificate-authority-data: ${Buffer.from(server.caCertPem).toString('base64')}
+users:
+  - name: test
+    user:
+      token: ${bearer}
+contexts:
+  - name: test
+    context: { cluster: test, user: test }
+current-context: test
+`;
+}

@@ -3,6 +3,7 @@
  * test/global-setup.ts builds it once before any test file runs.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -140,5 +141,20 @@ export function startServe(
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening\n${stderr}`));
     });
+  });
+}
+
+/** A GET without keep-alive: the status and the body as text. */
+export function plainGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
