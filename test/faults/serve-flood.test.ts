@@ -5,45 +5,27 @@
  * getting their answers meanwhile. The full 50-connection figure is in `npm run bench`.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from '../support/apiserver.js';
-import { type ServeProcess, startServe } from '../support/cli.js';
+import { JWKS_PATH } from '../support/apiserver.js';
+import type { ServeProcess } from '../support/cli.js';
 import { politeClient, startPipelineFlood, timedGet } from '../support/flood.js';
-import { deploymentMemoryLimitMiB, imageNodeFlags } from '../support/image.js';
+import { deploymentMemoryLimitMiB } from '../support/image.js';
+import { type ImageServe, startImageServe } from '../support/image-serve.js';
 
 const FLOOD_CONNECTIONS = 20;
 const FLOOD_MS = 2_500;
 /** What the code paths a flood runs keep resident (pages of the node binary), with margin. */
 const SETTLED_OVER_IDLE_MIB = 10;
 
-let workdir: string;
-let apiserver: ApiServerStandIn;
+let served: ImageServe | undefined;
 let gateway: ServeProcess;
 
 beforeAll(async () => {
-  workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-flood-'));
-  const token = randomToken();
-  apiserver = await startApiServer({ tokens: [token] });
-  await writeFile(join(workdir, 'token'), token);
-  gateway = await startServe(
-    [],
-    {
-      UPSTREAM_HOST: apiserver.url,
-      SA_TOKEN_PATH: join(workdir, 'token'),
-      SA_CA_CERT_PATH: apiserver.pki.caCertPath,
-    },
-    imageNodeFlags(),
-  );
+  served = await startImageServe('flood');
+  gateway = served.gateway;
 });
 
-afterAll(async () => {
-  await gateway?.stop('SIGKILL');
-  await apiserver?.close();
-  await rm(workdir, { recursive: true, force: true });
-});
+afterAll(() => served?.close());
 
 /** Current and peak resident set size, in MiB, from /proc (Linux). */
 function rssMiB(pid: number): { now: number; peak: number } {

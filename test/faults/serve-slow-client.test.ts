@@ -3,40 +3,20 @@
  * answers 408 and closes within the documented 5 s for headers (plus the 1 s check
  * interval), not after Node's default 30 s check interval.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServerStandIn, randomToken, startApiServer } from '../support/apiserver.js';
-import { type ServeProcess, startServe } from '../support/cli.js';
+import type { ServeProcess } from '../support/cli.js';
 import { slowRequest } from '../support/flood.js';
-import { imageNodeFlags } from '../support/image.js';
+import { type ImageServe, startImageServe } from '../support/image-serve.js';
 
-let workdir: string;
-let apiserver: ApiServerStandIn;
+let served: ImageServe | undefined;
 let gateway: ServeProcess;
 
 beforeAll(async () => {
-  workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-slow-'));
-  const token = randomToken();
-  apiserver = await startApiServer({ tokens: [token] });
-  await writeFile(join(workdir, 'token'), token);
-  gateway = await startServe(
-    [],
-    {
-      UPSTREAM_HOST: apiserver.url,
-      SA_TOKEN_PATH: join(workdir, 'token'),
-      SA_CA_CERT_PATH: apiserver.pki.caCertPath,
-    },
-    imageNodeFlags(),
-  );
+  served = await startImageServe('slow');
+  gateway = served.gateway;
 });
 
-afterAll(async () => {
-  await gateway?.stop('SIGKILL');
-  await apiserver?.close();
-  await rm(workdir, { recursive: true, force: true });
-});
+afterAll(() => served?.close());
 
 describe('serve against a slow client', () => {
   it('answers 408 and closes when the headers have not arrived within 5 s', async () => {
