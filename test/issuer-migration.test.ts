@@ -24,13 +24,17 @@ import { runChecks } from '../src/checks/run.js';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import type { PublishReport } from '../src/publish/report.js';
 import { runPublish } from '../src/publish/run.js';
-import { captureIo, type StandInCredentials, writeStandInCredentials } from './publish.support.js';
+import {
+  captureIo,
+  DISCOVERY_KEY,
+  JWKS_KEY,
+  type StandInCredentials,
+  writeStandInCredentials,
+} from './publish.support.js';
 import { type ApiServerStandIn, kidOf, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 
-const DISCOVERY_KEY = '.well-known/openid-configuration';
-const JWKS_KEY = 'openid/v1/jwks';
 const AUDIENCE = 'sts.example.com';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 

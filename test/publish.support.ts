@@ -29,6 +29,11 @@ export interface ProxiedRequest {
 /** A rule's answer that accepts the request, reads it whole, and never answers: a stalled store. */
 export const STALL = 'stall';
 
+/** The object layout under a destination's prefix, as known answers (docs/reference/publish.md). */
+export const JWKS_KEY = 'openid/v1/jwks';
+export const DISCOVERY_KEY = '.well-known/openid-configuration';
+export const STATE_KEY = '.kube-oidc-gateway/state.json';
+
 export type FaultRule = (request: ProxiedRequest) => Refusal | typeof STALL | undefined;
 
 export interface FaultProxy {

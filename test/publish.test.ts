@@ -19,7 +19,14 @@ import type { GatewayError } from '../src/core/errors.js';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import type { PublishReport } from '../src/publish/report.js';
 import { publishFailure, runPublish } from '../src/publish/run.js';
-import { captureIo, type StandInCredentials, writeStandInCredentials } from './publish.support.js';
+import {
+  captureIo,
+  DISCOVERY_KEY,
+  JWKS_KEY,
+  STATE_KEY,
+  type StandInCredentials,
+  writeStandInCredentials,
+} from './publish.support.js';
 import {
   type ApiServerStandIn,
   DISCOVERY_PATH,
@@ -29,9 +36,6 @@ import {
 } from './support/apiserver.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
-const JWKS_KEY = 'openid/v1/jwks';
-const DISCOVERY_KEY = '.well-known/openid-configuration';
-const STATE_KEY = '.kube-oidc-gateway/state.json';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 
 let api: ApiServerStandIn;

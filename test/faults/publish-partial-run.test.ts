@@ -25,7 +25,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDiscovery, validateJwks } from '../../src/core/validate.js';
 import { resolvePublishConfig } from '../../src/publish/config.js';
 import { publishFailure, runPublish } from '../../src/publish/run.js';
-import { captureIo, cliFlags, type FaultProxy, type Refusal, startFaultProxy } from '../publish.support.js';
+import {
+  captureIo,
+  cliFlags,
+  DISCOVERY_KEY,
+  type FaultProxy,
+  JWKS_KEY,
+  type Refusal,
+  STATE_KEY,
+  startFaultProxy,
+} from '../publish.support.js';
 import { CLI_PATH, cleanEnv } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import {
@@ -37,9 +46,6 @@ import {
 } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
-const JWKS_KEY = 'openid/v1/jwks';
-const DISCOVERY_KEY = '.well-known/openid-configuration';
-const STATE_KEY = '.kube-oidc-gateway/state.json';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const HOUR = 3600_000;
 const S3_ENV = {

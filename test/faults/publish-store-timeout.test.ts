@@ -23,7 +23,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../../src/publish/config.js';
 import type { PublishReport } from '../../src/publish/report.js';
 import { publishFailure, runPublish } from '../../src/publish/run.js';
-import { captureIo, cliFlags, type FaultProxy, STALL, startFaultProxy } from '../publish.support.js';
+import {
+  captureIo,
+  cliFlags,
+  DISCOVERY_KEY,
+  type FaultProxy,
+  JWKS_KEY,
+  STALL,
+  STATE_KEY,
+  startFaultProxy,
+} from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
 import {
@@ -35,9 +44,6 @@ import {
 } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
-const JWKS_KEY = 'openid/v1/jwks';
-const DISCOVERY_KEY = '.well-known/openid-configuration';
-const STATE_KEY = '.kube-oidc-gateway/state.json';
 const DEADLINE_SECONDS = 1;
 /** Start-up, the deadline itself and a generous margin for a shared machine; the SDKs alone waited 30 s and more. */
 const EXIT_WITHIN_MS = DEADLINE_SECONDS * 1000 + 6000;
