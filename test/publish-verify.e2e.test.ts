@@ -13,13 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePublishConfig } from '../src/publish/config.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from './support/s3-server.js';
+import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from './support/s3-server.js';
 
 const BUCKET = 'test-bucket';
 const KEY_FILE = fileURLToPath(new URL('../examples/service-account.pub', import.meta.url));
@@ -57,9 +51,7 @@ function publish(prefix: string, extra: string[]) {
     ],
     {
       env: {
-        AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-        AWS_REGION: S3_REGION,
+        ...S3_CREDENTIALS_ENV,
         NODE_EXTRA_CA_CERTS: pki.caCertPath,
       },
       timeoutMs: 30_000,

@@ -32,13 +32,7 @@ import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from '.
 import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './support/azurite.js';
 import { CLI_PATH, cleanEnv, runCli, startServe } from './support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from './support/gcs-emulator.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from './support/s3-server.js';
+import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from './support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
 const EXAMPLE_KEY = new URL('../examples/service-account.pub', import.meta.url).pathname;
@@ -94,11 +88,6 @@ const upstream = () => [
   creds.caPath,
 ];
 const s3Flags = () => ['--s3-endpoint', s3.endpoint, '--s3-force-path-style'];
-const S3_ENV = {
-  AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-  AWS_REGION: S3_REGION,
-};
 /** Azurite's account through the counting proxy, as a pod would be given its connection string. */
 const azureEnv = () => ({
   AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString(`${azureProxy.url}/${AZURITE_ACCOUNT}`),
@@ -141,7 +130,7 @@ describe('publish through the built CLI', () => {
   it('S3: creates the objects, a second process writes nothing, and the bytes and ETag are what serve serves', async () => {
     const args = ['publish', '--dest', 's3://test-bucket/e2e', ...s3Flags(), ...upstream()];
     s3.resetRequests();
-    const first = await runCli(args, { env: S3_ENV });
+    const first = await runCli(args, { env: S3_CREDENTIALS_ENV });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(lines(first.stdout).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual([
@@ -158,7 +147,10 @@ describe('publish through the built CLI', () => {
 
     s3.resetRequests();
     // serve starts meanwhile: it touches no bucket.
-    const [second, serve] = await Promise.all([runCli(args, { env: S3_ENV }), startServe(upstream(), {})]);
+    const [second, serve] = await Promise.all([
+      runCli(args, { env: S3_CREDENTIALS_ENV }),
+      startServe(upstream(), {}),
+    ]);
     expect(second.code).toBe(0);
     expect(lines(second.stdout)[0]).toBe(`source    in-cluster ${api.url}`);
     expect(
@@ -261,7 +253,7 @@ describe('publish through the built CLI', () => {
     const dest = `az://${AZURITE_ACCOUNT}/$web/no-credentials`;
     const [folder, viaS3, viaGcs, viaAzure, viaIdentity] = await Promise.all([
       run(join(dir, 'no-sdk'), {}),
-      run('s3://test-bucket/sdk', S3_ENV),
+      run('s3://test-bucket/sdk', S3_CREDENTIALS_ENV),
       run('gs://oidc-e2e/cluster-1', { STORAGE_EMULATOR_HOST: gcs.host }, ['--output', 'json']),
       run(`az://${AZURITE_ACCOUNT}/$web/sdk`, azureEnv()),
       // No connection string: the identity chain, held to one credential that needs no network
@@ -339,7 +331,7 @@ describe('publish through the built CLI', () => {
     const args = ['publish', '--dest', 's3://test-bucket/invalid', ...s3Flags(), ...upstream()];
     api.setFault(JWKS_PATH, { kind: 'private-key' });
     s3.resetRequests();
-    const result = await runCli(args, { env: S3_ENV });
+    const result = await runCli(args, { env: S3_CREDENTIALS_ENV });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^error: JWKS_PRIVATE_KEY: JWKS key #0 \(kid "[^"]+"\) carries private key material \([a-z, ]+\); refusing to publish it\n$/,

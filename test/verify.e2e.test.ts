@@ -13,13 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from './support/s3-server.js';
+import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from './support/s3-server.js';
 
 const BUCKET = 'test-bucket';
 const PREFIX = 'clusters/prod';
@@ -68,9 +62,7 @@ describe('publish then verify', () => {
       {
         env: {
           ...clusterEnv,
-          AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-          AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-          AWS_REGION: S3_REGION,
+          ...S3_CREDENTIALS_ENV,
           // The SDK and the public check trust the test CA the way a host trusts its own.
           NODE_EXTRA_CA_CERTS: pki.caCertPath,
         },

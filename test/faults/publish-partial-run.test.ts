@@ -37,22 +37,11 @@ import {
 } from '../publish.support.js';
 import { CLI_PATH, cleanEnv } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from '../support/s3-server.js';
+import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const HOUR = 3600_000;
-const S3_ENV = {
-  AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-  AWS_REGION: S3_REGION,
-};
 /**
  * Killed runs per store, each a process. Each run of the suite draws new kill points, so
  * the gaps between the writes are all hit over a few runs; raise it to search harder.
@@ -92,7 +81,7 @@ beforeAll(async () => {
   ]);
   [s3Proxy, gcsProxy] = await Promise.all([startFaultProxy(s3.endpoint), startFaultProxy(gcs.host)]);
   s3Client = new S3Client(s3.clientConfig());
-  Object.assign(process.env, S3_ENV, { STORAGE_EMULATOR_HOST: gcsProxy.url });
+  Object.assign(process.env, S3_CREDENTIALS_ENV, { STORAGE_EMULATOR_HOST: gcsProxy.url });
 });
 
 afterAll(async () => {
@@ -223,7 +212,7 @@ function s3Target(prefix: string): KillTarget {
   return {
     dest: `s3://test-bucket/${prefix}`,
     flags: { 's3-endpoint': s3Proxy.url, 's3-force-path-style': true },
-    env: S3_ENV,
+    env: S3_CREDENTIALS_ENV,
     // The JWKS, the discovery document (when its algs change) and the state.
     writeEvents: 3,
     async read(key) {

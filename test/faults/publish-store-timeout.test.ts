@@ -35,23 +35,12 @@ import {
 } from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from '../support/s3-server.js';
+import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
 const DEADLINE_SECONDS = 1;
 /** Start-up, the deadline itself and a generous margin for a shared machine; the SDKs alone waited 30 s and more. */
 const EXIT_WITHIN_MS = DEADLINE_SECONDS * 1000 + 6000;
-const S3_ENV = {
-  AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-  AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-  AWS_REGION: S3_REGION,
-};
 
 let dir: string;
 let s3: S3TestServer;
@@ -84,7 +73,7 @@ beforeAll(async () => {
   // directly, the runs in this process go through the proxy (with the S3 credentials).
   process.env.STORAGE_EMULATOR_HOST = gcs.host;
   storage = new Storage({ projectId: 'test' });
-  Object.assign(process.env, S3_ENV, { STORAGE_EMULATOR_HOST: gcsProxy.url });
+  Object.assign(process.env, S3_CREDENTIALS_ENV, { STORAGE_EMULATOR_HOST: gcsProxy.url });
 });
 
 afterAll(async () => {
@@ -114,7 +103,7 @@ const backends: Backend[] = [
       's3-endpoint': s3Proxy.url,
       's3-force-path-style': true,
     }),
-    env: () => S3_ENV,
+    env: () => S3_CREDENTIALS_ENV,
     write: 'PUT',
     async read(prefix, key) {
       try {

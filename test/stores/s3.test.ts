@@ -20,13 +20,7 @@ import {
   STALL,
   startFaultProxy,
 } from '../publish.support.js';
-import {
-  S3_ACCESS_KEY_ID,
-  S3_REGION,
-  S3_SECRET_ACCESS_KEY,
-  type S3TestServer,
-  startS3Server,
-} from '../support/s3-server.js';
+import { S3_CREDENTIALS_ENV, S3_REGION, type S3TestServer, startS3Server } from '../support/s3-server.js';
 import { describeStoreContract, literally, type ObservedCall, type StoreSite } from './contract.js';
 
 const BUCKET = 'test-bucket';
@@ -55,11 +49,7 @@ describeStoreContract({
     });
     client = new S3Client(s3.clientConfig());
     // The SDK's default chain reads these, as it does in a pod or on a laptop.
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
-      AWS_REGION: S3_REGION,
-    });
+    Object.assign(process.env, S3_CREDENTIALS_ENV);
   },
   async stop() {
     process.env = savedEnv;

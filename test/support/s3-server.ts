@@ -107,6 +107,12 @@ type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
 export const S3_ACCESS_KEY_ID = 'S3RVER';
 export const S3_SECRET_ACCESS_KEY = 'S3RVER';
 export const S3_REGION = 'us-east-1';
+/** s3rver's account as the AWS SDK's default chain reads it, in a pod or on a laptop: for a run's environment. */
+export const S3_CREDENTIALS_ENV = {
+  AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+  AWS_REGION: S3_REGION,
+} as const;
 
 export function createRequestLog() {
   const requests: RecordedRequest[] = [];
