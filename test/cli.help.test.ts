@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandSettings, Setting } from '../src/core/setting-table.js';
 import { settingsOf } from '../src/core/setting-table.js';
 import { MAX_EXAMPLE_COLUMNS } from '../src/core/setting-yargs.js';
+import { publishCommand } from '../src/publish/command.js';
 import { publishCommandSettings } from '../src/publish/settings.js';
 import { serveCommandSettings } from '../src/serve/settings.js';
 import { verifyCommandSettings } from '../src/verify/settings.js';
@@ -113,4 +114,11 @@ describe.concurrent('--help of each command reads from the top down', () => {
       }
     },
   );
+});
+
+describe('the command list of --help', () => {
+  it('says publish writes to every kind of destination --dest takes', () => {
+    for (const kind of ['S3', 'GCS', 'Azure Blob', 'a folder'])
+      expect(publishCommand.describe).toContain(kind);
+  });
 });
