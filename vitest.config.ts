@@ -8,12 +8,22 @@ import { defineConfig } from 'vitest/config';
  * may lean on another's leftovers. Half again as many workers as cores: most e2e time is
  * spent waiting (on child processes, deadlines, servers), and a third worker fills those
  * waits (on 2 cores, 3 workers ran the suite in about three quarters of the wall time of 2).
+ *
+ * Time goes to starting things, so nothing is started twice that need not be:
+ * - `isolate: false`: a worker runs file after file in one module graph instead of a fresh
+ *   one per file (about 0.2 s of CPU per file saved). So every file restores what it
+ *   changes (process.env, fake timers, servers) in its own after-hooks, and the shuffled
+ *   file order finds one that does not.
+ * - `fsModuleCache`: the TypeScript transforms are kept on disk (node_modules/) between runs,
+ *   keyed by content (the default from Vitest 5 on).
  */
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: '150%',
+    isolate: false,
+    experimental: { fsModuleCache: true },
     sequence: { shuffle: true },
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },

@@ -34,6 +34,7 @@ import {
 import { type ApiServerStandIn, kidOf, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli } from './support/cli.js';
 import { createTestPki, type TestPki } from './support/pki.js';
+import { nextRsaKeyPair } from './support/rsa-keys.js';
 
 const AUDIENCE = 'sts.example.com';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -172,10 +173,7 @@ beforeAll(async () => {
   NEW = `${base}/new`;
   OLD = `${base}/old`;
   token = randomToken();
-  signingKeys = [
-    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
-  ];
+  signingKeys = [nextRsaKeyPair().privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey];
   [creds, cluster] = await Promise.all([
     writeStandInCredentials(token, pki.caCertPem),
     migratingCluster(signingKeys, [NEW, OLD]),

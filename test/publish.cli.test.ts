@@ -32,6 +32,7 @@ import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from '.
 import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './support/azurite.js';
 import { CLI_PATH, cleanEnv, runCli, startServe } from './support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from './support/gcs-emulator.js';
+import { nextRsaKeyPair } from './support/rsa-keys.js';
 import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from './support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
@@ -416,8 +417,7 @@ describe.concurrent('publish through the built CLI, no cluster needed', () => {
   it('--from-keys: publishes before a cluster exists, from the key files kube-apiserver is given', async () => {
     const keyFile = join(dir, 'sa.key');
     // What kubeadm writes to /etc/kubernetes/pki/sa.key: a PKCS#1 RSA private key.
-    const { generateKeyPairSync } = await import('node:crypto');
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pair = nextRsaKeyPair();
     await writeFile(keyFile, pair.privateKey.export({ format: 'pem', type: 'pkcs1' }));
     const out = join(dir, 'from-keys');
     const result = await runCli([

@@ -26,6 +26,7 @@ import {
 import { ManualClock } from './support/manual-clock.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 import { type RecordingLogger, recordingLogger } from './support/recording-logger.js';
+import { nextRsaKeyPair } from './support/rsa-keys.js';
 
 /** The defaults: CACHE_TTL_SECONDS=60 refreshes at 80 %, 48 s after a fill. */
 const REFRESH_MS = 48_000;
@@ -96,10 +97,7 @@ beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-serve-'));
   // One CA for the whole file, outliving each stand-in: a dead upstream must look like one, not like a missing CA.
   pki = await createTestPki();
-  keys = [
-    generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
-  ];
+  keys = [nextRsaKeyPair().privateKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey];
 });
 
 afterAll(async () => {

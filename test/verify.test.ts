@@ -4,7 +4,7 @@
  * cluster (same issuer) for --compare-cluster and --token-request. Each check is shown failing
  * on its own crafted case and passing on a correct setup.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { runPublish } from '../src/publish/run.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 import { type PublicServer, type Reply, startPublicServer } from './support/public-server.js';
+import { nextRsaKeyPair } from './support/rsa-keys.js';
 
 const GOOD_HEADERS = { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' };
 const NORMALIZE = { pretty: true, jwksUri: { mode: 'auto' as const } };
@@ -465,7 +466,7 @@ describe('--compare-cluster', () => {
 
   it('fails a key published under the cluster’s kid with other key material', async () => {
     const jwks = JSON.parse(apiserver.jwksJson());
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    const other = nextRsaKeyPair().publicKey.export({ format: 'jwk' });
     jwks.keys[0].n = other.n;
     publish({ jwks: { headers: GOOD_HEADERS, body: JSON.stringify(jwks) } });
     const results = await runChecks(options({ compareCluster: true }));
@@ -502,7 +503,7 @@ describe('--compare-cluster', () => {
 
 describe('tokens', () => {
   it('fails a token signed by a key that is not published', async () => {
-    const unpublished = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const unpublished = nextRsaKeyPair().privateKey;
     const token = await apiserver.mintToken({ namespace: 'default', name: 'app', signWith: unpublished });
     const results = await runChecks(options({ token: { kind: 'file', path: await tokenFile(token) } }));
     expect(failed(results)).toEqual(['token-signature']);

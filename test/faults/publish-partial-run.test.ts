@@ -37,6 +37,7 @@ import {
 } from '../publish.support.js';
 import { CLI_PATH, cleanEnv } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
+import { nextRsaKeyPair } from '../support/rsa-keys.js';
 import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
@@ -95,10 +96,7 @@ afterAll(async () => {
 async function newKeyFile(type: 'ec' | 'rsa' = 'ec'): Promise<string> {
   keyCount += 1;
   const path = join(dir, `key-${keyCount}.pub`);
-  const { publicKey } =
-    type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { publicKey } = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : nextRsaKeyPair();
   await writeFile(path, publicKey.export({ type: 'spki', format: 'pem' }));
   return path;
 }

@@ -35,6 +35,7 @@ import {
 } from '../publish.support.js';
 import { runCli } from '../support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from '../support/gcs-emulator.js';
+import { nextRsaKeyPair } from '../support/rsa-keys.js';
 import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from '../support/s3-server.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
@@ -62,7 +63,7 @@ beforeAll(async () => {
   // An EC key, then an RSA key: adding the second changes the JWKS and the discovery document's algs.
   for (const [name, { publicKey }] of [
     ['ec.pub', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
-    ['rsa.pub', generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ['rsa.pub', nextRsaKeyPair()],
   ] as const) {
     const path = join(dir, name);
     await writeFile(path, publicKey.export({ type: 'spki', format: 'pem' }));

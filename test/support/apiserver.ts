@@ -24,6 +24,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { createTestPki, type TestPki } from './pki.js';
+import { nextRsaKeyPair } from './rsa-keys.js';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 export const JWKS_PATH = '/openid/v1/jwks';
@@ -154,7 +155,7 @@ export function publicJwkOf(key: KeyObject): Record<string, string> {
 function makeKey(spec: KeyKind | KeyObject): SigningKey {
   const privateKey =
     spec === 'RSA'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      ? nextRsaKeyPair().privateKey
       : spec === 'EC'
         ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
         : spec;

@@ -12,6 +12,7 @@ import {
 } from '../../src/core/documents.js';
 import { discoveryFromKeys, jwksFromKeys } from '../../src/core/keys.js';
 import type { SyncOptions } from '../../src/publish/sync.js';
+import { nextRsaKeyPair } from './rsa-keys.js';
 
 export const TEST_ISSUER = 'https://oidc.example.com/cluster-1';
 export const JWKS_KEY = 'openid/v1/jwks';
@@ -30,7 +31,7 @@ export function ecKey(): KeyObject {
 let rsa: KeyObject | undefined;
 /** One 2048-bit RSA public key (RS256) per test file: generating one takes a while. */
 export function rsaKey(): KeyObject {
-  rsa ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+  rsa ??= nextRsaKeyPair().publicKey;
   return rsa;
 }
 
