@@ -24,7 +24,7 @@ export default defineConfig({
     maxWorkers: '150%',
     isolate: false,
     experimental: { fsModuleCache: true },
-    sequence: { shuffle: true },
+    sequence: { shuffle: { files: false, tests: true } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
