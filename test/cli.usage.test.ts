@@ -4,12 +4,13 @@
  * (core/errors.ts, EXIT_CODES) — 2 for what the user gave, including every input file named
  * that cannot be read, 1 for a run that failed — and system errors reach the user in words.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
+import { writeImportRecorder } from './support/import-recorder.js';
 
 let dir: string;
 
@@ -46,7 +47,7 @@ describe.concurrent('a mistyped command line: one line naming it and the nearest
   });
 });
 
-describe.concurrent('an input file named that cannot be read is usage: exit 2, in words, everywhere', () => {
+describe.concurrent('an input file named that cannot be read is usage: exit 2, in words, everywhere, found before any client library loads', () => {
   const missing = () => join(dir, 'missing');
   it.each([
     [
@@ -103,9 +104,12 @@ describe.concurrent('an input file named that cannot be read is usage: exit 2, i
       /^error: KUBECONFIG_INVALID: cannot read kubeconfig \S+: no such file or directory \(ENOENT\)$/,
     ],
   ])('%s', async (_, args, line) => {
-    const run = await runCli(args());
+    const recorder = await writeImportRecorder(await mkdtemp(join(dir, 'imports-')));
+    const run = await runCli(args(), { env: { NODE_OPTIONS: recorder.importFlag } });
     expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(line)]);
     expect(run.code).toBe(2);
+    // Not even @kubernetes/client-node (~0.3 s to load) for a kubeconfig it cannot read.
+    expect(await readFile(recorder.logPath, 'utf8')).toBe('');
   });
 });
 

@@ -6,8 +6,9 @@
 import https from 'node:https';
 import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { GatewayError, reasonOf } from './errors.js';
+import { GatewayError } from './errors.js';
 import { getJson } from './http-get.js';
+import { unreadableKubeconfig } from './kubeconfig-files.js';
 import type { DocumentSource, SourceOptions } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { WellKnownPath } from './well-known.js';
@@ -69,9 +70,8 @@ function isYamlError(error: unknown): error is YamlError {
 /** What is wrong and where, in words of our own: never a message that could quote the file. */
 function describeLoadError(error: unknown, file: string): string {
   const errno = (error as NodeJS.ErrnoException | null)?.code;
-  // reasonOf for a system error only: its message names the path, never the file's text.
-  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
-    return `cannot read kubeconfig ${file}: ${reasonOf(error)}`;
+  // A system error's message names the path, never the file's text.
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return unreadableKubeconfig(file, error).message;
   if (isYamlError(error)) {
     const reason =
       typeof error.reason === 'string' && FIXED_YAML_REASON.test(error.reason) ? ` (${error.reason})` : '';

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { GatewayError, reasonOf } from './errors.js';
 import { getJson } from './http-get.js';
+import { checkKubeconfigsReadable } from './kubeconfig-files.js';
 import { pinSource } from './source-choice.js';
 import { readTokenFile } from './token-file.js';
 import type { WellKnownPath } from './well-known.js';
@@ -46,7 +47,9 @@ export async function createSource(options: SourceOptions): Promise<DocumentSour
 /** The source of options already pinned to a choice (source-choice.ts, pinned). */
 export async function openSource(options: SourceOptions): Promise<DocumentSource> {
   if (options.kubeconfig) {
-    // Loaded only on this path: the client library costs ~0.7 s and ~70 MiB to import.
+    // Loaded only on this path, and only for files it can read: the client library costs
+    // ~0.7 s and ~70 MiB to import.
+    await checkKubeconfigsReadable(options.kubeconfig);
     const { createKubeconfigSource } = await import('./kubeconfig-source.js');
     return createKubeconfigSource(options);
   }

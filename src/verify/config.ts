@@ -9,6 +9,7 @@ import { PROVIDERS } from '../checks/providers/names.js';
 import type { VerifyOptions } from '../checks/run.js';
 import type { TokenSpec } from '../checks/token.js';
 import { GatewayError } from '../core/errors.js';
+import { checkKubeconfigsReadable } from '../core/kubeconfig-files.js';
 import { readExtraCa } from '../core/public-get.js';
 import { resolveRendering } from '../core/rendering-settings.js';
 import { type Env, type GivenFlags, resolveSettings } from '../core/setting-table.js';
@@ -73,6 +74,9 @@ async function readTokenArgument(path: string): Promise<string> {
  */
 async function clusterSource(argv: GivenFlags, env: Env): Promise<SourceOptions> {
   const source = await pinSource(resolveUpstream(argv, env));
-  if (source.kubeconfig) (await import('../core/kubeconfig-source.js')).loadKubeCluster(source);
+  if (source.kubeconfig) {
+    await checkKubeconfigsReadable(source.kubeconfig);
+    (await import('../core/kubeconfig-source.js')).loadKubeCluster(source);
+  }
   return source;
 }
