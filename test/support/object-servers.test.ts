@@ -13,7 +13,8 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './azurite.js';
 import { type GcsEmulator, startGcsEmulator } from './gcs-emulator.js';
-import { createTestTls, type S3TestServer, startS3Server, type TestTls } from './s3-server.js';
+import { createTestPki, type TestPki } from './pki.js';
+import { type S3TestServer, startS3Server } from './s3-server.js';
 
 interface RawResponse {
   status: number;
@@ -250,16 +251,16 @@ describe('s3rver harness: options and lifecycle', () => {
 });
 
 describe('s3rver harness (HTTPS)', () => {
-  let tls: TestTls;
+  let pki: TestPki;
   let s3: S3TestServer;
 
   beforeAll(async () => {
-    tls = await createTestTls();
-    s3 = await startS3Server({ tls: { key: tls.key, cert: tls.cert, ca: tls.ca } });
+    pki = await createTestPki();
+    s3 = await startS3Server({ tls: { key: pki.keyPem, cert: pki.certPem, ca: pki.caCertPem } });
   });
   afterAll(async () => {
     await s3?.close();
-    await tls?.cleanup();
+    await pki?.cleanup();
   });
 
   it('serves HTTPS to the SDK and to an anonymous GET trusting the test CA', async () => {
@@ -282,7 +283,7 @@ describe('s3rver harness (HTTPS)', () => {
       client.destroy();
     }
 
-    const res = await rawRequest(s3.objectUrl('test-bucket', DOC_KEY), { ca: tls.ca });
+    const res = await rawRequest(s3.objectUrl('test-bucket', DOC_KEY), { ca: pki.caCertPem });
     expect(res.status).toBe(200);
     expect(res.body).toBe(DOC.toString());
     expect(res.headers['content-type']).toBe('application/json');

@@ -34,19 +34,16 @@
  * Every HTTP request the server receives is recorded in `requests` (listener on the underlying
  * http(s) server's 'request' event, so errors and 404s count too).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { Agent } from 'node:https';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 
 const require = createRequire(import.meta.url);
-const execFileAsync = promisify(execFile);
 
 export interface RecordedRequest {
   method: string;
@@ -197,97 +194,5 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
       agent?.destroy();
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-export interface TestTls {
-  /** PEM of a throwaway CA (trust this in clients). */
-  ca: string;
-  /** PEM key and certificate for 127.0.0.1 / localhost, signed by `ca`. */
-  key: string;
-  cert: string;
-  /** Directory holding ca.pem, key.pem, cert.pem (e.g. for a CLI's --ca-file); removed by `cleanup()`. */
-  dir: string;
-  cleanup(): Promise<void>;
-}
-
-/**
- * Creates a throwaway CA and a server certificate for `IP:127.0.0.1, DNS:localhost` with `openssl`
- * (EC P-256, valid 2 days). Takes ~50 ms.
- */
-export async function createTestTls(): Promise<TestTls> {
-  const dir = await mkdtemp(join(tmpdir(), 'kog-tls-'));
-  const p = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  try {
-    await execFileAsync('openssl', [
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      p('ca-key.pem'),
-      '-out',
-      p('ca.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=kube-oidc-gateway test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-    await execFileAsync('openssl', [
-      'req',
-      ...ec,
-      '-keyout',
-      p('key.pem'),
-      '-out',
-      p('server.csr'),
-      '-subj',
-      '/CN=127.0.0.1',
-    ]);
-    await writeFile(
-      p('server.ext'),
-      [
-        'basicConstraints=CA:FALSE',
-        'keyUsage=critical,digitalSignature',
-        'extendedKeyUsage=serverAuth',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '',
-      ].join('\n'),
-    );
-    await execFileAsync('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      p('server.csr'),
-      '-CA',
-      p('ca.pem'),
-      '-CAkey',
-      p('ca-key.pem'),
-      '-CAcreateserial',
-      '-out',
-      p('cert.pem'),
-      '-days',
-      '2',
-      '-extfile',
-      p('server.ext'),
-    ]);
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const [ca, key, cert] = await Promise.all([
-    readFile(p('ca.pem'), 'utf8'),
-    readFile(p('key.pem'), 'utf8'),
-    readFile(p('cert.pem'), 'utf8'),
-  ]);
-  return {
-    ca,
-    key,
-    cert,
-    dir,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
