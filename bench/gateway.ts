@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomToken, startApiServer } from '../test/support/apiserver.js';
+import { imageEnv } from '../test/support/image.js';
 import { freePort, waitForHttp } from './support.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -38,6 +39,7 @@ export async function startGatewayProcess(nodeFlags: string[]): Promise<GatewayP
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'serve'], {
     env: {
+      ...imageEnv(),
       PATH: process.env.PATH,
       LISTEN_ADDR: '127.0.0.1',
       LISTEN_PORT: String(port),

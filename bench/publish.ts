@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { randomToken, startApiServer } from '../test/support/apiserver.js';
 import { AZURITE_ACCOUNT, startAzurite } from '../test/support/azurite.js';
+import { imageEnv } from '../test/support/image.js';
 import {
   S3_ACCESS_KEY_ID,
   S3_REGION,
@@ -41,7 +42,9 @@ async function runProcess(
   await writeFile(reportFile, '');
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+    // The image's environment (NODE_ENV, no compile cache), as the CronJob runs it.
     env: {
+      ...imageEnv(),
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       ...env,

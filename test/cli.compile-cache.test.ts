@@ -1,7 +1,8 @@
 /**
  * The CLI keeps what it compiles in Node's compile cache (src/cli.ts): under TMPDIR where
- * that can be written, and where it cannot (a read-only root filesystem, a TMPDIR that is
- * not a directory) it runs exactly as without one, saying nothing about it.
+ * that can be written, never where NODE_DISABLE_COMPILE_CACHE is set (the image sets it), and
+ * where it cannot be written (a read-only root filesystem, a TMPDIR that is not a directory)
+ * it runs exactly as without one, saying nothing about it.
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,14 @@ describe.concurrent('the compile cache', () => {
     expect(run).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     expect(await readdir(home)).toEqual(['node-compile-cache']);
     expect((await readdir(join(home, 'node-compile-cache'))).length).toBeGreaterThan(0);
+  });
+
+  it('is off where NODE_DISABLE_COMPILE_CACHE is set, as the image sets it', async () => {
+    const home = join(dir, 'disabled');
+    await mkdir(home);
+    const run = await runCli(['--version'], { env: { TMPDIR: home, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(run).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    expect(await readdir(home)).toEqual([]);
   });
 
   it('changes nothing where it cannot be written: TMPDIR is a file', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyOf, execForm, REPO_ROOT, readDockerfile, type Stage, stageNamed } from './support/dockerfile.js';
-import { imageNodeFlags } from './support/image.js';
+import { imageEnv, imageNodeFlags } from './support/image.js';
 
 interface LockEntry {
   version?: string;
@@ -109,6 +109,13 @@ describe('Dockerfile stages', () => {
       ]),
     );
     expect(execForm(final, 'CMD')).toEqual(['serve']);
+  });
+
+  it('runs in production mode without the compile cache (a pod starts cold: the cache would be written, never read)', () => {
+    const final = stages[2] as Stage;
+    const env = final.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    expect(env).toEqual(['NODE_ENV=production', 'NODE_DISABLE_COMPILE_CACHE=1']);
+    expect(imageEnv()).toEqual({ NODE_ENV: 'production', NODE_DISABLE_COMPILE_CACHE: '1' });
   });
 
   it('no production dependency needs its own platform or an install script (why deps may run on $BUILDPLATFORM)', () => {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
 import { CLI_PATH, type ServeProcess, startServe } from './support/cli.js';
-import { imageNodeFlags } from './support/image.js';
+import { imageEnv, imageNodeFlags } from './support/image.js';
 import { writeModuleRecorder } from './support/module-recorder.js';
 
 const BARE_SERVER = fileURLToPath(new URL('../bench/baseline-server.mjs', import.meta.url));
@@ -32,6 +32,7 @@ beforeAll(async () => {
   apiserver = await startApiServer({ tokens: [token] });
   await writeFile(join(workdir, 'token'), token);
   env = {
+    ...imageEnv(),
     UPSTREAM_HOST: apiserver.url,
     SA_TOKEN_PATH: join(workdir, 'token'),
     SA_CA_CERT_PATH: apiserver.pki.caCertPath,

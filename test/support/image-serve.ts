@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomToken, startApiServer } from './apiserver.js';
 import { type ServeProcess, startServe } from './cli.js';
-import { imageNodeFlags } from './image.js';
+import { imageEnv, imageNodeFlags } from './image.js';
 
 export interface ImageServe {
   readonly gateway: ServeProcess;
@@ -33,6 +33,7 @@ export async function startImageServe(name: string): Promise<ImageServe> {
     const gateway = await startServe(
       [],
       {
+        ...imageEnv(),
         UPSTREAM_HOST: apiserver.url,
         SA_TOKEN_PATH: join(workdir, 'token'),
         SA_CA_CERT_PATH: apiserver.pki.caCertPath,

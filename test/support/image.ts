@@ -33,6 +33,24 @@ export function imageNodeFlags(): string[] {
   return entrypoint.slice(1, script);
 }
 
+/**
+ * The environment the runtime stage of the Dockerfile sets (its `ENV KEY=VALUE` lines after
+ * the last FROM): what a process of the image has besides what the pod spec gives it.
+ */
+export function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(`${ROOT}Dockerfile`, 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, pairs] of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const pair of (pairs as string).trim().split(/\s+/)) {
+      const match = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(pair);
+      if (!match) throw new Error(`the Dockerfile's ENV is not KEY=VALUE: ${pairs}`);
+      env[match[1] as string] = match[2] as string;
+    }
+  }
+  return env;
+}
+
 /** The Deployment's container memory limit, in MiB. */
 export function deploymentMemoryLimitMiB(): number {
   const text = readFileSync(`${ROOT}deploy/deployment/deployment.yaml`, 'utf8');

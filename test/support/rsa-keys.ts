@@ -11,15 +11,23 @@
  * which is harmless: every file builds its own stand-in and its own documents.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const PEM_BLOCK = /-----BEGIN PRIVATE KEY-----[^-]+-----END PRIVATE KEY-----/g;
 
 let pairs: Array<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
 let next = 0;
 
+/** Beside this module; from the bench's compiled copy (build/test/support/), the one in the sources. */
+const PEM_FILES = [
+  new URL('./rsa-keys.pem', import.meta.url),
+  new URL('../../../test/support/rsa-keys.pem', import.meta.url),
+];
+
 function loadPairs(): Array<{ privateKey: KeyObject; publicKey: KeyObject }> {
-  const pem = readFileSync(new URL('./rsa-keys.pem', import.meta.url), 'utf8');
+  const file = PEM_FILES.find((candidate) => existsSync(candidate));
+  if (!file) throw new Error('rsa-keys.pem not found beside test/support/rsa-keys.ts');
+  const pem = readFileSync(file, 'utf8');
   return [...pem.matchAll(PEM_BLOCK)].map(([block]) => {
     const privateKey = createPrivateKey(block);
     return { privateKey, publicKey: createPublicKey(privateKey) };
