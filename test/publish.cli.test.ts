@@ -29,11 +29,12 @@ import {
   writeStandInCredentials,
 } from './publish.support.js';
 import { type ApiServerStandIn, JWKS_PATH, randomToken, startApiServer } from './support/apiserver.js';
-import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './support/azurite.js';
+import { AZURITE_ACCOUNT } from './support/azurite.js';
 import { CLI_PATH, cleanEnv, runCli, startServe } from './support/cli.js';
 import { type GcsEmulator, startGcsEmulator } from './support/gcs-emulator.js';
 import { nextRsaKeyPair } from './support/rsa-keys.js';
 import { S3_CREDENTIALS_ENV, type S3TestServer, startS3Server } from './support/s3-server.js';
+import { type SharedAzurite, sharedAzurite } from './support/shared-azurite.js';
 
 const ISSUER = 'https://oidc.example.com/cluster-1';
 const EXAMPLE_KEY = new URL('../examples/service-account.pub', import.meta.url).pathname;
@@ -42,26 +43,26 @@ let api: ApiServerStandIn;
 let creds: StandInCredentials;
 let s3: S3TestServer;
 let gcs: GcsEmulator;
-let azurite: Azurite;
+let azurite: SharedAzurite;
 /** In front of Azurite, to count what the CLI asks of it. */
 let azureProxy: FaultProxy;
 let dir: string;
 
 beforeAll(async () => {
   const token = randomToken();
-  [api, s3, gcs, azurite, dir] = await Promise.all([
+  azurite = sharedAzurite();
+  [api, s3, gcs, dir] = await Promise.all([
     startApiServer({ tokens: [token], issuer: ISSUER, jwksUri: `${ISSUER}/openid/v1/jwks` }),
     startS3Server(),
     startGcsEmulator(),
-    startAzurite(),
     mkdtemp(join(tmpdir(), 'kog-publish-cli-')),
   ]);
   azureProxy = await startFaultProxy(`http://127.0.0.1:${azurite.port}`);
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString());
   // $web as the static website has it, and a container any anonymous client may read from.
   await Promise.all([
-    blobs.getContainerClient('$web').create(),
-    blobs.getContainerClient('public').create({ access: 'blob' }),
+    blobs.getContainerClient('$web').createIfNotExists(),
+    blobs.getContainerClient('public').createIfNotExists({ access: 'blob' }),
   ]);
   await chmod(dir, 0o755);
   creds = await writeStandInCredentials(token, api.caCertPem);
@@ -69,7 +70,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([api?.close(), s3?.close(), gcs?.stop(), azureProxy?.close()]);
-  await azurite?.stop();
   await Promise.all([
     rm(dir, { recursive: true, force: true }),
     rm(creds?.dir ?? '', { recursive: true, force: true }),

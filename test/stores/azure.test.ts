@@ -22,11 +22,12 @@ import {
   STALL,
   startFaultProxy,
 } from '../publish.support.js';
-import { AZURITE_ACCOUNT, type Azurite, startAzurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT } from '../support/azurite.js';
+import { type SharedAzurite, sharedAzurite } from '../support/shared-azurite.js';
 import { describeStoreContract, literally, type ObservedCall, type StoreSite } from './contract.js';
 
 const CONTAINER = '$web';
-let azurite: Azurite;
+let azurite: SharedAzurite;
 let proxy: FaultProxy;
 let service: BlobServiceClient;
 let sites = 0;
@@ -59,7 +60,7 @@ function destination(container: string, prefix: string): Destination & { kind: '
 describeStoreContract({
   name: 'Azure',
   async start() {
-    azurite = await startAzurite();
+    azurite = sharedAzurite();
     proxy = await startFaultProxy(`http://127.0.0.1:${azurite.port}`);
     proxy.refuse((request) => {
       seen.push(request);
@@ -72,7 +73,7 @@ describeStoreContract({
       return refusal;
     });
     service = BlobServiceClient.fromConnectionString(azurite.connectionString());
-    await service.getContainerClient(CONTAINER).create();
+    await service.getContainerClient(CONTAINER).createIfNotExists();
     // Read by the store when it is opened, as in a pod: Azurite's account, through the proxy.
     process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString(`${proxy.url}/${AZURITE_ACCOUNT}`);
   },
@@ -80,7 +81,6 @@ describeStoreContract({
     if (savedConnectionString === undefined) delete process.env.AZURE_STORAGE_CONNECTION_STRING;
     else process.env.AZURE_STORAGE_CONNECTION_STRING = savedConnectionString;
     await proxy?.close();
-    await azurite?.stop();
   },
   async site(): Promise<StoreSite> {
     const prefix = `site-${++sites}`;

@@ -17,8 +17,8 @@
  * - Anonymous reads: a private container answers 403 `AuthorizationFailure`; a container
  *   created with access level `blob` serves its blobs to anyone.
  *
- * Start-up takes about 1-3 s (module loading), so a test file shares one and gives each test
- * its own container or prefix.
+ * Start-up takes about 1-3 s (module loading) and 1.3 s of CPU, so a test run shares one
+ * (shared-azurite.ts) and each test takes its own container or prefix.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -65,13 +65,17 @@ export async function startAzurite(): Promise<Azurite> {
     { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
   );
   const port = await listeningPort(child);
+  return { ...azuriteAt(port), stop: () => stop(child) };
+}
+
+/** The endpoint and connection strings of the Azurite listening on `port`. */
+export function azuriteAt(port: number): Omit<Azurite, 'stop'> {
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {
     port,
     endpoint,
     connectionString: (at = endpoint) =>
       `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${at};`,
-    stop: () => stop(child),
   };
 }
 

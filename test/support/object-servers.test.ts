@@ -11,10 +11,11 @@ import {
 import { type BlobServiceClient as AzureBlobService, BlobServiceClient } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AZURITE_ACCOUNT, type Azurite, startAzurite } from './azurite.js';
+import { AZURITE_ACCOUNT } from './azurite.js';
 import { type GcsEmulator, startGcsEmulator } from './gcs-emulator.js';
 import { createTestPki, type TestPki } from './pki.js';
 import { type S3TestServer, startS3Server } from './s3-server.js';
+import { type SharedAzurite, sharedAzurite } from './shared-azurite.js';
 
 interface RawResponse {
   status: number;
@@ -435,15 +436,14 @@ describe('GCS emulator harness: restart', () => {
 });
 
 describe('Azurite harness (Blob service, child process, in memory)', () => {
-  let azurite: Azurite;
+  let azurite: SharedAzurite;
   let service: AzureBlobService;
   let containers = 0;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
+    azurite = sharedAzurite();
     service = BlobServiceClient.fromConnectionString(azurite.connectionString());
   });
-  afterAll(() => azurite?.stop());
 
   /** A container of this test's own, with the document in it. */
   async function containerWithDoc(access?: 'blob') {
