@@ -50,7 +50,7 @@ let dir: string;
 
 beforeAll(async () => {
   const token = randomToken();
-  azurite = sharedAzurite();
+  azurite = await sharedAzurite();
   [api, s3, gcs, dir] = await Promise.all([
     startApiServer({ tokens: [token], issuer: ISSUER, jwksUri: `${ISSUER}/openid/v1/jwks` }),
     startS3Server(),

@@ -60,7 +60,7 @@ function destination(container: string, prefix: string): Destination & { kind: '
 describeStoreContract({
   name: 'Azure',
   async start() {
-    azurite = sharedAzurite();
+    azurite = await sharedAzurite();
     proxy = await startFaultProxy(`http://127.0.0.1:${azurite.port}`);
     proxy.refuse((request) => {
       seen.push(request);

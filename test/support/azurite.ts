@@ -45,7 +45,8 @@ const MAIN = join(
 );
 const START_TIMEOUT_MS = 30_000;
 
-export async function startAzurite(): Promise<Azurite> {
+/** Starts Azurite on `port` (0: a free one, which it reports). */
+export async function startAzurite(port = 0): Promise<Azurite> {
   const child = spawn(
     process.execPath,
     [
@@ -53,7 +54,7 @@ export async function startAzurite(): Promise<Azurite> {
       '--blobHost',
       '127.0.0.1',
       '--blobPort',
-      '0',
+      String(port),
       '--inMemoryPersistence',
       // The contract's largest object is 1 MiB; the default is half the machine's memory.
       '--extentMemoryLimit',
@@ -64,8 +65,7 @@ export async function startAzurite(): Promise<Azurite> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
   );
-  const port = await listeningPort(child);
-  return { ...azuriteAt(port), stop: () => stop(child) };
+  return { ...azuriteAt(await listeningPort(child)), stop: () => stop(child) };
 }
 
 /** The endpoint and connection strings of the Azurite listening on `port`. */

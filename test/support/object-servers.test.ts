@@ -441,7 +441,7 @@ describe('Azurite harness (Blob service, child process, in memory)', () => {
   let containers = 0;
 
   beforeAll(async () => {
-    azurite = sharedAzurite();
+    azurite = await sharedAzurite();
     service = BlobServiceClient.fromConnectionString(azurite.connectionString());
   });
 

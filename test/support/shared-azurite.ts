@@ -1,10 +1,13 @@
 /**
- * The one Azurite of a test run: test/global-setup.ts starts it beside the build and stops
- * it after the last file, and every test file that needs an Azure Blob service takes this
- * one instead of starting its own (a start costs about 1.3 s of CPU). Files keep out of each
- * other's way by container and prefix: `$web` is made with createIfNotExists by whoever comes
- * first, and each file writes under prefixes of its own. No file stops it.
+ * The one Azurite of a test run: test/global-setup.ts starts it on a port it picked, without
+ * waiting (the unit files run meanwhile), and stops it after the last file; every test file
+ * that needs an Azure Blob service takes this one instead of starting its own (a start costs
+ * about 1.3 s of CPU). Files keep out of each other's way by container and prefix: `$web` is
+ * made with createIfNotExists by whoever comes first, and each file writes under prefixes of
+ * its own. No file stops it.
  */
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import { type Azurite, azuriteAt } from './azurite.js';
 
@@ -17,6 +20,28 @@ declare module 'vitest' {
   }
 }
 
-export function sharedAzurite(): SharedAzurite {
-  return azuriteAt(inject('azuriteBlobPort'));
+const READY_WITHIN_MS = 30_000;
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The run's Azurite, once it accepts connections. */
+export async function sharedAzurite(): Promise<SharedAzurite> {
+  const port = inject('azuriteBlobPort');
+  const deadline = Date.now() + READY_WITHIN_MS;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline) {
+      throw new Error(`the run's Azurite (port ${port}) did not start: see the global setup's output`);
+    }
+    await sleep(50);
+  }
+  return azuriteAt(port);
 }
