@@ -7,7 +7,7 @@
  * side. Bad values a flag's resolver refuses are resolved in this process; a few go through
  * the process for the exit code and the one line.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -17,6 +17,7 @@ import { GatewayError } from '../src/core/errors.js';
 import { resolveVerifyConfig } from '../src/verify/config.js';
 import { type ApiServerStandIn, randomToken, startApiServer } from './support/apiserver.js';
 import { runCli } from './support/cli.js';
+import { writeImportRecorder } from './support/import-recorder.js';
 import { createTestPki, type TestPki } from './support/pki.js';
 import { type S3TestServer, startS3Server } from './support/s3-server.js';
 
@@ -105,12 +106,15 @@ describe.concurrent('verify CLI', () => {
   it('exits 0 on a correct bucket, one line per check', async ({ expect }) => {
     // The cluster's own issuer: --compare-cluster compares it, --token-request mints for it.
     await upload(PREFIX, clusterIssuer);
+    const recorder = await writeImportRecorder(await mkdtemp(join(workdir, 'imports-')));
     const run = await verify(
       clusterIssuer,
       ['--allow-private', '--compare-cluster', '--gcp', '--token-request', 'ci/verifier'],
-      clusterEnv,
+      { ...clusterEnv, NODE_OPTIONS: recorder.importFlag },
     );
     expect(run.stderr).toBe('');
+    // The token checks load jose; the positive control for the JSON test below.
+    expect(await readFile(recorder.logPath, 'utf8')).toContain('jose\n');
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     for (const line of lines) expect(line).toMatch(LINE);
@@ -170,8 +174,13 @@ describe.concurrent('verify CLI', () => {
 
   it('writes a JSON report with --output json', async ({ expect }) => {
     const { issuer } = await uploaded();
-    const run = await verify(issuer, ['--allow-private', '--output', 'json']);
+    const recorder = await writeImportRecorder(await mkdtemp(join(workdir, 'imports-')));
+    const run = await verify(issuer, ['--allow-private', '--output', 'json'], {
+      NODE_OPTIONS: recorder.importFlag,
+    });
     expect(run.code).toBe(0);
+    // No token, no jose (50 ms of CPU), nor any SDK: the public documents are read over HTTPS.
+    expect(await readFile(recorder.logPath, 'utf8')).toBe('');
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ issuer, ok: true });
     expect(report.checks[0]).toEqual({ check: 'issuer-https', status: 'ok', message: '--issuer is https' });

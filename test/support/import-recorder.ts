@@ -1,4 +1,4 @@
-/** Records which heavy packages (and the test-only memory store) a child process imports, through a real module resolve hook. */
+/** Records which heavy packages (cloud SDKs, the Kubernetes client, jose; and the test-only memory store) a child process imports, through a real module resolve hook. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ export async function writeImportRecorder(dir: string): Promise<{ importFlag: st
     `import { appendFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 const log = ${JSON.stringify(logPath)};
-const HEAVY = /^(@aws-sdk|@smithy|@google-cloud|google-auth-library|@azure|@kubernetes[/]client-node)([/]|$)/;
+const HEAVY = /^(@aws-sdk|@smithy|@google-cloud|google-auth-library|@azure|@kubernetes[/]client-node|jose)([/]|$)/;
 const seen = new Set();
 function record(name) {
   if (seen.has(name)) return;
