@@ -1,17 +1,7 @@
 /** Small helpers shared by the benchmarks: free ports, process memory and CPU, formatting. */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../test/support/ports.js';
 
 /** Current and peak resident set size of a process, in MiB, from /proc (Linux). */
 export function memoryOf(pid: number): { rssMiB: number; peakRssMiB: number } {

@@ -7,22 +7,12 @@
  * and the log shows which.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { type Azurite, startAzurite } from './support/azurite.js';
+import { freePort } from './support/ports.js';
 
 const run = promisify(execFile);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.stdout.write(`tests run on Node ${process.version} (${process.execPath})\n`);

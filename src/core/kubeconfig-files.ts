@@ -7,9 +7,9 @@
 import { open } from 'node:fs/promises';
 import { GatewayError, reasonOf } from './errors.js';
 
-/** KUBECONFIG_INVALID for a file the system would not let us read: the reason names the path, never the file's text. */
-export function unreadableKubeconfig(file: string, error: unknown): GatewayError {
-  return new GatewayError('KUBECONFIG_INVALID', `cannot read kubeconfig ${file}: ${reasonOf(error)}`);
+/** Why the system would not let us read a kubeconfig file: the reason names the path, never the file's text. */
+export function unreadableKubeconfig(file: string, error: unknown): string {
+  return `cannot read kubeconfig ${file}: ${reasonOf(error)}`;
 }
 
 export async function checkKubeconfigsReadable(files: readonly string[]): Promise<void> {
@@ -23,7 +23,7 @@ export async function checkKubeconfigsReadable(files: readonly string[]): Promis
         await handle.close();
       }
     } catch (error) {
-      throw unreadableKubeconfig(file, error);
+      throw new GatewayError('KUBECONFIG_INVALID', unreadableKubeconfig(file, error));
     }
   }
 }

@@ -71,7 +71,7 @@ function isYamlError(error: unknown): error is YamlError {
 function describeLoadError(error: unknown, file: string): string {
   const errno = (error as NodeJS.ErrnoException | null)?.code;
   // A system error's message names the path, never the file's text.
-  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return unreadableKubeconfig(file, error).message;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return unreadableKubeconfig(file, error);
   if (isYamlError(error)) {
     const reason =
       typeof error.reason === 'string' && FIXED_YAML_REASON.test(error.reason) ? ` (${error.reason})` : '';

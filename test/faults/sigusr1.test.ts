@@ -16,30 +16,10 @@ import { join } from 'node:path';
 import { describe, expect, it, type OnTestFinishedHandler } from 'vitest';
 import { CLI_PATH, cleanEnv, startServe } from '../support/cli.js';
 import { imageNodeFlags } from '../support/image.js';
+// --inspect-port gets a free port of its own, never the shared 9229.
+import { freePort, isListening } from '../support/ports.js';
 
 const DEBUGGER_LISTENING = 'Debugger listening';
-
-/** A port nothing listens on right now, for --inspect-port (never the shared 9229). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

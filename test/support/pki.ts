@@ -58,14 +58,10 @@ function shellQuoted(value: string): string {
 export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), 'kube-oidc-gateway-pki-'));
   const path = (name: string) => join(dir, name);
-  const openssl = (...commands: string[][]) =>
-    run(
-      '/bin/sh',
-      ['-ec', commands.map((args) => ['openssl', ...args].map(shellQuoted).join(' ')).join('\n')],
-      {
-        cwd: dir,
-      },
-    );
+  const openssl = (...commands: string[][]) => {
+    const script = commands.map((args) => ['openssl', ...args].map(shellQuoted).join(' ')).join('\n');
+    return run('/bin/sh', ['-ec', script], { cwd: dir });
+  };
 
   try {
     const hosts = ['127.0.0.1', 'localhost', ...(opts.hosts ?? [])];
@@ -73,15 +69,8 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
     await writeFile(path('openssl.cnf'), `${CONFIG}[alt]\n${alt.join('\n')}\n`);
 
     const serial = () => `0x${randomBytes(16).toString('hex')}`;
-    const ecKey = (out: string) => [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-out',
-      out,
-    ];
+    // biome-ignore format: openssl flags and their values read better in pairs
+    const ecKey = (out: string) => ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', out];
     // One shell runs the five openssl commands: a test worker is a large process, and each
     // spawn from it costs tens of milliseconds of CPU that a spawn from sh does not.
     await openssl(

@@ -6,10 +6,10 @@
  * made with createIfNotExists by whoever comes first, and each file writes under prefixes of
  * its own. No file stops it.
  */
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'vitest';
 import { type Azurite, azuriteAt } from './azurite.js';
+import { isListening } from './ports.js';
 
 export type SharedAzurite = Omit<Azurite, 'stop'>;
 
@@ -22,22 +22,11 @@ declare module 'vitest' {
 
 const READY_WITHIN_MS = 30_000;
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** The run's Azurite, once it accepts connections. */
 export async function sharedAzurite(): Promise<SharedAzurite> {
   const port = inject('azuriteBlobPort');
   const deadline = Date.now() + READY_WITHIN_MS;
-  while (!(await accepts(port))) {
+  while (!(await isListening(port))) {
     if (Date.now() > deadline) {
       throw new Error(`the run's Azurite (port ${port}) did not start: see the global setup's output`);
     }
