@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
- * The kube-oidc-gateway command line. `serve` with nothing but its own flags (what the
- * image runs) starts directly; everything else goes through yargs (src/cli-program.ts),
+ * The kube-oidc-gateway command line. A command with nothing but its own flags in plain
+ * forms (what the image, a CronJob or a CI step runs) starts directly (src/plain-command.ts);
+ * everything else (help, version, usage errors) goes through yargs (src/cli-program.ts),
  * loaded only then.
  */
 // First: no SIGUSR1 may open the inspector while the rest loads.
 import './core/no-inspector-signal.js';
 import { enableCompileCache } from 'node:module';
 import { describeError, exitCodeOf } from './core/errors.js';
-import { plainServeArgv } from './serve/argv.js';
+import { plainCommand } from './plain-command.js';
 
 async function main(): Promise<void> {
   // What loads from here on (yargs, the commands, an SDK) is compiled once and kept in
@@ -16,10 +17,9 @@ async function main(): Promise<void> {
   // commands do: a second run starts in about half the CPU time. Where the directory
   // cannot be written (a read-only root filesystem), Node just compiles as before.
   enableCompileCache();
-  const serveArgv = plainServeArgv(process.argv.slice(2));
-  if (serveArgv) {
-    const { serveCommand } = await import('./serve/command.js');
-    await serveCommand.handler(serveArgv);
+  const run = await plainCommand(process.argv.slice(2));
+  if (run) {
+    await run();
     return;
   }
   const { runProgram } = await import('./cli-program.js');

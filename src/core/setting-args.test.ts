@@ -58,10 +58,35 @@ describe('readPlainFlags', () => {
     expect(readPlainFlags(settings, ['--dry-run', '--no-dry-run'])).toEqual({ 'dry-run': false });
   });
 
-  it('leaves lists, unknown flags and anything unusual to yargs', () => {
-    for (const args of [['--dest', 'a'], ['--nope'], ['-p', '1'], ['--port', '-1'], ['--port="1"'], ['x']]) {
+  it("gives a list's values in order, over every time it is given", () => {
+    expect(readPlainFlags(settings, ['--dest', 'a'])).toEqual({ dest: ['a'] });
+    expect(readPlainFlags(settings, ['--dest', 'a', 'b', '--port', '1', '--dest', 'c'])).toEqual({
+      dest: ['a', 'b', 'c'],
+      port: '1',
+    });
+  });
+
+  it('leaves unknown flags and anything unusual to yargs', () => {
+    for (const args of [
+      ['--nope'],
+      ['-p', '1'],
+      ['--port', '-1'],
+      ['--port="1"'],
+      ['x'],
+      ['--dest'],
+      ['--dest', '-a'],
+      ['--dest=a'],
+      ['--no-dest'],
+    ]) {
       expect(readPlainFlags(settings, args)).toBeUndefined();
     }
+  });
+
+  it('leaves a missing required flag, or two that conflict, to yargs', () => {
+    const rules = { required: ['port'], conflicts: [['port', 'dry-run']] as const };
+    expect(readPlainFlags(settings, ['--port', '1'], rules)).toEqual({ port: '1' });
+    expect(readPlainFlags(settings, ['--dest', 'a'], rules)).toBeUndefined();
+    expect(readPlainFlags(settings, ['--port', '1', '--no-dry-run'], rules)).toBeUndefined();
   });
 });
 

@@ -12,10 +12,11 @@
  * (unknown command, unknown option) with a suggestion. It never decides that a command line
  * is wrong: yargs does.
  *
- * readPlainFlags: the yargs-free reading behind serve's fast path. It takes only the plainest
- * forms and gives exactly what yargs would (text as typed, a switch's boolean, an array when
- * a flag is repeated); anything else (help, an unknown or misspelled flag, a list, a value
- * that looks like a flag or is quoted) returns undefined and is left to yargs, so every
+ * readPlainFlags: the yargs-free reading behind the CLI's fast path (src/plain-command.ts).
+ * It takes only the plainest forms and gives exactly what yargs would (text as typed, a
+ * switch's boolean, a list's values, an array when a flag is repeated); anything else (help,
+ * an unknown or misspelled flag, a value that looks like a flag or is quoted, `--list=…`, a
+ * required flag missing, two that conflict) returns undefined and is left to yargs, so every
  * error and help text stays the one yargs gives.
  */
 import { isBooleanText, parseBoolean } from './setting-kinds.js';
@@ -169,24 +170,38 @@ function flagIndex(settings: CommandSettings): Map<string, Setting<unknown>> {
 /** What yargs hands a command for these flags: flag name to text, a switch's boolean, or an array. */
 export type PlainFlags = Record<string, string | boolean | string[]>;
 
-export function readPlainFlags(settings: CommandSettings, args: readonly string[]): PlainFlags | undefined {
+/** What yargs enforces beyond each flag: flags that must be given, pairs that must not both be. */
+export interface CommandRules {
+  readonly required?: readonly string[];
+  readonly conflicts?: readonly (readonly [string, string])[];
+}
+
+export function readPlainFlags(
+  settings: CommandSettings,
+  args: readonly string[],
+  rules: CommandRules = {},
+): PlainFlags | undefined {
   const byFlag = new Map(settingsOf(settings).map((declared) => [declared.flag, declared]));
   const flags: PlainFlags = {};
   const words = normalizeSwitchArgs(settings, args);
-  for (let i = 0; i < words.length; i++) {
+  for (let i = 0; i < words.length; ) {
     const read = readPlainFlag(words, i, byFlag);
     if (read === undefined) return undefined;
     putRepeated(flags, read.flag, read.value);
-    if (read.tookNextWord) i += 1;
+    i += 1 + read.wordsTaken;
   }
+  // A rule broken is left to yargs, which words the error.
+  const given = (flag: string) => flags[flag] !== undefined;
+  if (rules.required?.some((flag) => !given(flag))) return undefined;
+  if (rules.conflicts?.some(([one, other]) => given(one) && given(other))) return undefined;
   return flags;
 }
 
-/** One flag in a plain form: its name, its value, and whether that value was the next word. */
+/** One flag in a plain form: its name, its value (a list's values), and how many next words that took. */
 interface PlainFlag {
   flag: string;
-  value: string | boolean;
-  tookNextWord: boolean;
+  value: string | boolean | string[];
+  wordsTaken: number;
 }
 
 /** The flag at `words[i]` (switches normalized) when it is in a plain form; undefined to leave it to yargs. */
@@ -198,13 +213,13 @@ function readPlainFlag(
   const [, name, afterEquals] = /^--([^=]+)(?:=([\s\S]*))?$/.exec(words[i] ?? '') ?? [];
   if (name === undefined) return undefined;
   const negated = afterEquals === undefined && name.startsWith('no-') ? byFlag.get(name.slice(3)) : undefined;
-  if (negated?.kind.yargs.type === 'boolean')
-    return { flag: negated.flag, value: false, tookNextWord: false };
+  if (negated?.kind.yargs.type === 'boolean') return { flag: negated.flag, value: false, wordsTaken: 0 };
   const declared = byFlag.get(name);
-  if (declared === undefined || declared.kind.yargs.array) return undefined;
+  if (declared === undefined) return undefined;
+  if (declared.kind.yargs.array) return afterEquals === undefined ? plainList(name, words, i) : undefined;
   if (declared.kind.yargs.type === 'boolean') {
     // Normalized by normalizeSwitchArgs: bare, or =true / =false.
-    return { flag: name, value: afterEquals === undefined || afterEquals === 'true', tookNextWord: false };
+    return { flag: name, value: afterEquals === undefined || afterEquals === 'true', wordsTaken: 0 };
   }
   return plainValue(name, afterEquals, words[i + 1]);
 }
@@ -217,16 +232,37 @@ function plainValue(
 ): PlainFlag | undefined {
   if (afterEquals !== undefined) {
     // yargs strips quotes from `--flag="x"`.
-    return /^["']/.test(afterEquals) ? undefined : { flag, value: afterEquals, tookNextWord: false };
+    return /^["']/.test(afterEquals) ? undefined : { flag, value: afterEquals, wordsTaken: 0 };
   }
   if (next === undefined || next.startsWith('-')) return undefined;
-  return { flag, value: next, tookNextWord: true };
+  return { flag, value: next, wordsTaken: 1 };
 }
 
-/** Repeated, as yargs gives it: a switch its last value, any other flag an array (the resolver takes the last). */
-function putRepeated(flags: PlainFlags, flag: string, value: string | boolean): void {
+/**
+ * A list flag written `--flag a b …`: every next word up to the next flag, at least one, as
+ * yargs reads an array. (`--flag=a b` also takes `b` in yargs-parser: left to it.)
+ */
+function plainList(flag: string, words: readonly string[], i: number): PlainFlag | undefined {
+  const values: string[] = [];
+  let next = words[i + 1];
+  while (next !== undefined && !next.startsWith('-')) {
+    values.push(next);
+    next = words[i + 1 + values.length];
+  }
+  return values.length === 0 ? undefined : { flag, value: values, wordsTaken: values.length };
+}
+
+/**
+ * Repeated, as yargs gives it: a switch its last value, a list all its values in order, any
+ * other flag an array (the resolver takes the last).
+ */
+function putRepeated(flags: PlainFlags, flag: string, value: string | boolean | string[]): void {
   const earlier = flags[flag];
-  if (typeof value === 'boolean' || earlier === undefined) flags[flag] = value;
-  else if (Array.isArray(earlier)) earlier.push(value);
-  else flags[flag] = [String(earlier), value];
+  if (typeof value === 'boolean' || earlier === undefined) {
+    flags[flag] = value;
+    return;
+  }
+  const values = Array.isArray(value) ? value : [value];
+  if (Array.isArray(earlier)) earlier.push(...values);
+  else flags[flag] = [String(earlier), ...values];
 }

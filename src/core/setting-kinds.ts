@@ -1,6 +1,6 @@
 /**
  * The kinds of setting values. A kind says how a value is read from a flag (as yargs, or
- * serve's yargs-free fast path, hands it over) and from an environment variable, what yargs
+ * the CLI's yargs-free fast path, hands it over) and from an environment variable, what yargs
  * declares for it (the type `--help` shows), and how a value (a default) is written in help
  * and docs.
  *

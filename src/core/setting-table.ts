@@ -1,7 +1,7 @@
 /**
  * Setting tables: each setting declares its flag, optional environment variable,
  * description, kind and typed default once. The resolved values (fully typed), the yargs
- * options (setting-yargs.ts), serve's yargs-free fast path (setting-args.ts) and the rows the
+ * options (setting-yargs.ts), the CLI's yargs-free fast path (setting-args.ts) and the rows the
  * docs generator reads (describeSettings; scripts/reference-blocks.ts, `npm run docs`) all
  * come from the same table.
  *
@@ -41,7 +41,7 @@ export type SettingValue<S> =
 
 export type ResolvedSettings<S extends SettingsTable> = { -readonly [K in keyof S]: SettingValue<S[K]> };
 
-/** The command line as yargs (or serve's fast path) hands it over: flag name to value. */
+/** The command line as yargs (or the CLI's fast path) hands it over: flag name to value. */
 export type GivenFlags = Readonly<Record<string, unknown>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 

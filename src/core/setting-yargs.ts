@@ -12,8 +12,11 @@
  *   validation turns a wrong one into the setting's one-line CONFIG_INVALID, not yargs's
  *   multi-line "Invalid values".
  * - A switch is a yargs boolean; `--flag=VALUE` reaches yargs normalized (setting-args.ts).
+ * - A command's rules (required flags, conflicts) are data, so the yargs-free reading keeps
+ *   them too.
  */
 import type { Argv, Options } from 'yargs';
+import { type CommandRules, type PlainFlags, readPlainFlags } from './setting-args.js';
 import type { CommandSettings, GivenFlags, SettingsTable } from './setting-table.js';
 
 export function yargsOptions(table: SettingsTable, group?: string): Record<string, Options> {
@@ -95,20 +98,34 @@ export interface CommandSpec {
   readonly settings: CommandSettings;
   readonly examples: readonly Example[];
   /** What yargs enforces beyond each setting's own parsing: required flags, conflicts. */
-  readonly rules?: (yargs: Argv) => Argv;
+  readonly rules?: CommandRules;
   readonly run: (argv: GivenFlags) => Promise<void>;
 }
 
-/** The yargs command module for a spec: its settings declared in their groups, its examples last. */
+/** A table's rules on yargs: each required flag demanded, each pair in conflict. */
+function applyRules(yargs: Argv, rules: CommandRules): Argv {
+  let ruled = rules.required?.length ? yargs.demandOption([...rules.required]) : yargs;
+  for (const [one, other] of rules.conflicts ?? []) ruled = ruled.conflicts(one, other);
+  return ruled;
+}
+
+/**
+ * The yargs command module for a spec: its settings declared in their groups, its rules, its
+ * examples last. `readPlain` reads the command's flags without yargs when they are in the
+ * plainest forms and keep the rules (setting-args.ts), else gives undefined.
+ */
 export function commandModule(spec: CommandSpec) {
+  const rules = spec.rules ?? {};
   return {
     command: spec.name,
     describe: spec.describe,
     settings: spec.settings,
-    builder: (yargs: Argv) => {
-      const declared = declareSettings(yargs, spec.settings, spec.name);
-      return (spec.rules?.(declared) ?? declared).epilog(examplesEpilog(spec.examples));
-    },
+    builder: (yargs: Argv) =>
+      applyRules(declareSettings(yargs, spec.settings, spec.name), rules).epilog(
+        examplesEpilog(spec.examples),
+      ),
     handler: spec.run,
+    readPlain: (args: readonly string[]): PlainFlags | undefined =>
+      readPlainFlags(spec.settings, args, rules),
   };
 }

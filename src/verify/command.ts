@@ -7,7 +7,7 @@ export const verifyCommand = commandModule({
   name: 'verify',
   describe: 'Check the public issuer documents as a relying party would (exit 0 pass, 1 fail, 2 usage)',
   settings: verifyCommandSettings,
-  rules: (yargs) => yargs.demandOption('issuer').conflicts('token', 'token-request'),
+  rules: { required: ['issuer'], conflicts: [['token', 'token-request']] },
   examples: [
     {
       what: 'What a relying party sees',
