@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../test/support/pki.js';
 import type { GatewayError } from './errors.js';
-import { getPublic, readExtraCa } from './public-get.js';
+import { contextTrusting, getPublic, readExtraCa } from './public-get.js';
 
 let server: http.Server | https.Server | undefined;
 const sockets = new Set<Socket>();
@@ -113,6 +113,25 @@ describe('getPublic', () => {
     expect(await codeOf(getPublic({ url, timeoutMs: 2000 }))).toBe('UPSTREAM_UNREACHABLE');
     const response = await getPublic({ url, timeoutMs: 2000, extraCa: pki.caCertPem });
     expect(response.status).toBe(200);
+  });
+
+  it('builds the context for an extra CA once, and never trusts one CA with a context built for another', async () => {
+    const other = await createTestPki();
+    try {
+      expect(contextTrusting(pki.caCertPem)).toBe(contextTrusting(Buffer.from(pki.caCertPem)));
+      expect(contextTrusting(other.caCertPem)).not.toBe(contextTrusting(pki.caCertPem));
+      const url = await listen((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      }, true);
+      expect((await getPublic({ url, timeoutMs: 2000, extraCa: pki.caCertPem })).status).toBe(200);
+      expect(await codeOf(getPublic({ url, timeoutMs: 2000, extraCa: other.caCertPem }))).toBe(
+        'UPSTREAM_UNREACHABLE',
+      );
+      expect((await getPublic({ url, timeoutMs: 2000, extraCa: pki.caCertPem })).status).toBe(200);
+    } finally {
+      await other.cleanup();
+    }
   });
 });
 
