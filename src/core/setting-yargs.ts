@@ -125,6 +125,7 @@ export function commandModule(spec: CommandSpec) {
         examplesEpilog(spec.examples),
       ),
     handler: spec.run,
+    rules,
     readPlain: (args: readonly string[]): PlainFlags | undefined =>
       readPlainFlags(spec.settings, args, rules),
   };
