@@ -45,15 +45,15 @@ const WRITE_ROLE = 'the Storage Blob Data Contributor role on the container or t
 
 export async function createAzureStore(options: AzureStoreOptions): Promise<ObjectStore> {
   const { account, container, prefix } = options;
-  const { description, locate } = storeLocation(`az://${account}/${container}`, prefix);
-  const blobs = (await serviceClient(options, description)).getContainerClient(container);
+  const location = storeLocation(`az://${account}/${container}`, prefix);
+  const { locate } = location;
+  const blobs = (await serviceClient(options, location.description)).getContainerClient(container);
   const blob = (key: string) => blobs.getBlockBlobClient(joinKey(prefix, key));
   const fail = (error: unknown, call: storeErrors.StoreCall) => azureError(error, call, container);
 
   return {
-    description,
+    ...location,
     recordsHeaders: true,
-    locate,
     async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
       try {
         const properties = await blob(key).getProperties(abortOption(signal));

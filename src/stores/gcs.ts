@@ -31,12 +31,12 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     retryOptions: { maxRetries: 2, totalTimeout: Math.ceil(options.timeoutMs / 1000) },
   });
   const bucket = storage.bucket(options.bucket);
-  const { description, locate } = storeLocation(`gs://${options.bucket}`, prefix);
+  const location = storeLocation(`gs://${options.bucket}`, prefix);
+  const { locate } = location;
 
   return {
-    description,
+    ...location,
     recordsHeaders: true,
-    locate,
     async head(key: string): Promise<StoredObject | undefined> {
       try {
         const [metadata] = await bucket.file(joinKey(prefix, key)).getMetadata();

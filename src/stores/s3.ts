@@ -59,12 +59,12 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   // the one line a run prints. Whoever sets the variable themselves keeps their choice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client(config);
-  const { description, locate } = storeLocation(`s3://${bucket}`, prefix);
+  const location = storeLocation(`s3://${bucket}`, prefix);
+  const { locate } = location;
 
   return {
-    description,
+    ...location,
     recordsHeaders: true,
-    locate,
     async head(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
       try {
         const head = await client.send(
