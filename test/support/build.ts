@@ -43,13 +43,8 @@ async function expectedModules(root: string): Promise<string[]> {
     .map((path) => join(root, 'dist', path.slice('src/'.length).replace(/\.ts$/, '.js')));
 }
 
-/** Builds dist/ with tsc unless it was built from these very inputs; says which. */
-export async function buildDist(root: string): Promise<'built' | 'up to date'> {
-  const stamp = join(root, 'dist', '.build-inputs');
-  const inputs = await buildInputsHash(root);
-  const built = existsSync(stamp) && (await readFile(stamp, 'utf8')) === inputs;
-  if (built && (await expectedModules(root)).every((path) => existsSync(path))) return 'up to date';
-  await rm(stamp, { force: true });
+/** tsc, as `npm run build` runs it; a failure carries the compiler's output. */
+async function runTsc(root: string): Promise<void> {
   try {
     await run(process.execPath, [
       join(root, 'node_modules/typescript/bin/tsc'),
@@ -60,6 +55,19 @@ export async function buildDist(root: string): Promise<'built' | 'up to date'> {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
     throw new Error(`the build failed\n${stdout}${stderr}`);
   }
+}
+
+/** Builds dist/ (with tsc, unless told otherwise) unless it was built from these very inputs; says which. */
+export async function buildDist(
+  root: string,
+  compile: (root: string) => Promise<void> = runTsc,
+): Promise<'built' | 'up to date'> {
+  const stamp = join(root, 'dist', '.build-inputs');
+  const inputs = await buildInputsHash(root);
+  const built = existsSync(stamp) && (await readFile(stamp, 'utf8')) === inputs;
+  if (built && (await expectedModules(root)).every((path) => existsSync(path))) return 'up to date';
+  await rm(stamp, { force: true });
+  await compile(root);
   await writeFile(stamp, inputs);
   return 'built';
 }
