@@ -3,9 +3,9 @@ import { projectsInTurn } from './test/file-order.js';
 
 /**
  * Two tiers: `unit` (src/**, beside the code, in-process, no build) and `e2e` (test/**:
- * real servers, the built CLI as a process; dist/ is built once first). `npm test` runs
- * both, e2e files first and the unit files after them (test/file-order.ts); `npm run
- * test:unit` and `npm run test:e2e` run one.
+ * real servers, the built CLI as a process; dist/ is built first when its sources have
+ * changed, test/support/build.ts). `npm test` runs both, e2e files first and the unit
+ * files after them (test/file-order.ts); `npm run test:unit` and `npm run test:e2e` run one.
  *
  * Order: the tests of a file run in a new random order every time (the seed is printed;
  * `--sequence.seed=N` replays it), so no test may lean on another's leftovers. Within a
