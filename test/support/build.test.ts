@@ -32,7 +32,10 @@ beforeEach(async () => {
   await writeFile(join(root, 'src/b.ts'), 'export const b = 2;\n');
   await writeFile(join(root, 'src/a.test.ts'), '\n');
   await writeFile(join(root, 'tsconfig.json'), '{}\n');
+  await writeFile(join(root, 'package.json'), '{}\n');
   await writeFile(join(root, 'package-lock.json'), '{}\n');
+  await mkdir(join(root, 'node_modules/typescript'), { recursive: true });
+  await writeFile(join(root, 'node_modules/typescript/package.json'), '{"version":"7.0.0"}\n');
 });
 
 afterEach(() => rm(root, { recursive: true, force: true }));
@@ -51,8 +54,15 @@ describe('buildDist', () => {
     ['a source is removed', () => rm(join(root, 'src/b.ts'))],
     ['the compiler settings change', () => writeFile(join(root, 'tsconfig.json'), '{"x":1}\n')],
     ['the lock file changes', () => writeFile(join(root, 'package-lock.json'), '{"x":1}\n')],
+    ['package.json changes', () => writeFile(join(root, 'package.json'), '{"type":"module"}\n')],
+    [
+      'another compiler is installed',
+      () => writeFile(join(root, 'node_modules/typescript/package.json'), '{"version":"8.0.0"}\n'),
+    ],
     ['a built module is missing', () => rm(join(root, 'dist/b.js'))],
-    ['the stamp is missing', () => rm(join(root, 'dist/.build-inputs'))],
+    ['something else rewrote dist/', () => writeFile(join(root, 'dist/a.js'), 'export const a = 9;\n')],
+    ['something else added to dist/', () => writeFile(join(root, 'dist/old.js'), 'export {};\n')],
+    ['the stamp is missing', () => rm(join(root, 'dist/.build-stamp'))],
   ])('builds again when %s', async (_what, change) => {
     await build();
     await change();
@@ -64,7 +74,7 @@ describe('buildDist', () => {
     await build();
     await writeFile(join(root, 'src/BROKEN'), '');
     await expect(build()).rejects.toThrow('the build failed\nsrc/BROKEN: error TS1005');
-    expect(existsSync(join(root, 'dist/.build-inputs'))).toBe(false);
+    expect(existsSync(join(root, 'dist/.build-stamp'))).toBe(false);
     await rm(join(root, 'src/BROKEN'));
     expect(await build()).toBe('built');
     expect(compilerRuns).toBe(3);

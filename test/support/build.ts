@@ -1,10 +1,12 @@
 /**
  * dist/ for the end-to-end tests (they run the built CLI, never the sources): tsc builds it
- * unless the last build was of exactly these inputs. The inputs are every file under src/
- * (names and bytes), tsconfig.json and package-lock.json (the compiler's version and the
- * types it reads); their hash is written to dist/.build-inputs once a build has succeeded,
- * and removed before one starts, so an interrupted build is never taken for a finished one.
- * Every module the sources make must be in dist/ as well. A clean clone (CI) always builds.
+ * unless dist/ is, byte for byte, what the last build here made from exactly these inputs.
+ * The inputs are every file under src/ (names and bytes), tsconfig.json, package.json,
+ * package-lock.json, and the package.json of the compiler and the Node types installed. Once
+ * a build has succeeded, dist/.build-stamp records the hash of the inputs and of every file it
+ * left in dist/; it is removed before a build starts, so an interrupted build is never taken
+ * for a finished one, and anything else that writes dist/ (`npm run build` of other sources,
+ * a file deleted) changes the second hash. A clean clone (CI) always builds.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,9 +16,11 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const STAMP = '.build-stamp';
 
-/** Every file under dir, relative to root, sorted. */
+/** Every file under dir, relative to root, sorted; none when dir does not exist. */
 async function filesUnder(root: string, dir: string): Promise<string[]> {
+  if (!existsSync(join(root, dir))) return [];
   const entries = await readdir(join(root, dir), { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile())
@@ -24,24 +28,33 @@ async function filesUnder(root: string, dir: string): Promise<string[]> {
     .sort();
 }
 
-/** The hash of what tsc reads to build dist/. */
-export async function buildInputsHash(root: string): Promise<string> {
+/** The hash of these files' names and bytes (a missing one counts as missing). */
+async function hashOf(root: string, paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  for (const path of [...(await filesUnder(root, 'src')), 'tsconfig.json', 'package-lock.json']) {
-    hash
-      .update(`${path}\0`)
-      .update(await readFile(join(root, path)))
-      .update('\0');
+  for (const path of paths) {
+    const bytes = await readFile(join(root, path)).catch(() => Buffer.from('(missing)'));
+    hash.update(`${path}\0`).update(bytes).update('\0');
   }
   return hash.digest('hex');
 }
 
-/** The modules the sources make: each src/ module but the tests, as dist/*.js. */
-async function expectedModules(root: string): Promise<string[]> {
-  return (await filesUnder(root, 'src'))
-    .filter((path) => path.endsWith('.ts') && !path.endsWith('.test.ts'))
-    .map((path) => join(root, 'dist', path.slice('src/'.length).replace(/\.ts$/, '.js')));
-}
+/** What tsc reads to build dist/. */
+const inputsHash = async (root: string) =>
+  hashOf(root, [
+    ...(await filesUnder(root, 'src')),
+    'tsconfig.json',
+    'package.json',
+    'package-lock.json',
+    'node_modules/typescript/package.json',
+    'node_modules/@types/node/package.json',
+  ]);
+
+/** What dist/ holds, the stamp aside. */
+const outputsHash = async (root: string) =>
+  hashOf(
+    root,
+    (await filesUnder(root, 'dist')).filter((path) => path !== `dist/${STAMP}`),
+  );
 
 /** tsc, as `npm run build` runs it; a failure carries the compiler's output. */
 async function runTsc(root: string): Promise<void> {
@@ -57,17 +70,17 @@ async function runTsc(root: string): Promise<void> {
   }
 }
 
-/** Builds dist/ (with tsc, unless told otherwise) unless it was built from these very inputs; says which. */
+/** Builds dist/ (with tsc, unless told otherwise) unless the stamp vouches for it; says which. */
 export async function buildDist(
   root: string,
   compile: (root: string) => Promise<void> = runTsc,
 ): Promise<'built' | 'up to date'> {
-  const stamp = join(root, 'dist', '.build-inputs');
-  const inputs = await buildInputsHash(root);
-  const built = existsSync(stamp) && (await readFile(stamp, 'utf8')) === inputs;
-  if (built && (await expectedModules(root)).every((path) => existsSync(path))) return 'up to date';
+  const stamp = join(root, 'dist', STAMP);
+  const inputs = await inputsHash(root);
+  const recorded = await readFile(stamp, 'utf8').catch(() => '');
+  if (recorded === `${inputs} ${await outputsHash(root)}`) return 'up to date';
   await rm(stamp, { force: true });
   await compile(root);
-  await writeFile(stamp, inputs);
+  await writeFile(stamp, `${inputs} ${await outputsHash(root)}`);
   return 'built';
 }
