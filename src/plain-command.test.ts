@@ -159,8 +159,6 @@ describe('the fast path (plainCommand)', () => {
   });
 
   it.each(cases)('takes %j exactly as yargs does', async (args) => {
-    const plain = await viaFastPath(args);
-    expect(plain).toBeDefined();
     const resolve = RESOLVERS[args[0] ?? ''];
     if (!resolve) throw new Error(`no resolver for ${args[0]}`);
     let yargsArgv: Record<string, unknown> | undefined;
@@ -173,7 +171,19 @@ describe('the fast path (plainCommand)', () => {
     const viaYargsResolved = yargsArgv
       ? await outcome(() => resolve(yargsArgv))
       : { error: (refusal as Error).message };
-    expect(await outcome(() => resolve(plain ?? {}))).toEqual(viaYargsResolved);
+    // The fast path takes the form: the command gets its flags, or it refuses a wrong choice
+    // at once, as yargs's middleware does.
+    let plain: PlainFlags | undefined;
+    let plainRefusal: string | undefined;
+    try {
+      plain = await viaFastPath(args);
+    } catch (error) {
+      plainRefusal = (error as Error).message;
+    }
+    expect(plain ?? plainRefusal).toBeDefined();
+    const viaFastPathResolved =
+      plainRefusal === undefined ? await outcome(() => resolve(plain ?? {})) : { error: plainRefusal };
+    expect(viaFastPathResolved).toEqual(viaYargsResolved);
     if (!yargsArgv) return; // refused by both, with the same message (above)
     const command = COMMANDS.find((candidate) => candidate.command === args[0]);
     const given = settingsOf(command?.settings ?? [])
@@ -196,6 +206,21 @@ describe('the fast path (plainCommand)', () => {
     const resolve = RESOLVERS[args[0] ?? ''];
     if (!resolve) throw new Error(`no resolver for ${args[0]}`);
     expect(await outcome(() => resolve(plain ?? {}))).toEqual(await outcome(() => resolve(viaYargs(args))));
+  });
+
+  it.each([
+    [['verify', '--issuer', 'https://o.example/c', '--output', 'xml', '--timeout-seconds', 'abc']],
+    [['publish', '--dest', '/tmp/x', '--max-age', 'abc', '--provider', 'nope']],
+    [['serve', '--listen-port', 'abc', '--log-format', 'xml']],
+  ])('refuses a wrong choice before any other wrong value, as the yargs path does: %j', async (args) => {
+    let yargsMessage = '';
+    try {
+      viaYargs(args);
+    } catch (error) {
+      yargsMessage = (error as Error).message;
+    }
+    expect(yargsMessage).toMatch(/^invalid --(output|provider|log-format): /);
+    await expect(viaFastPath(args)).rejects.toThrow(yargsMessage);
   });
 
   it('refuses a switch value that is not a ParseBool spelling, as the yargs path does', async () => {

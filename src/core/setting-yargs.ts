@@ -126,7 +126,11 @@ export function commandModule(spec: CommandSpec) {
       ),
     handler: spec.run,
     rules,
-    readPlain: (args: readonly string[]): PlainFlags | undefined =>
-      readPlainFlags(spec.settings, args, rules),
+    readPlain: (args: readonly string[]): PlainFlags | undefined => {
+      const flags = readPlainFlags(spec.settings, args, rules);
+      // As the yargs middleware does, before anything else: a wrong choice is the error.
+      if (flags) for (const { table } of spec.settings) checkChoiceFlags(table)(flags);
+      return flags;
+    },
   };
 }
