@@ -102,7 +102,7 @@ export interface CommandSpec {
   readonly run: (argv: GivenFlags) => Promise<void>;
 }
 
-/** A table's rules on yargs: each required flag demanded, each pair in conflict. */
+/** A command's rules on yargs: each required flag demanded, each pair in conflict. */
 function applyRules(yargs: Argv, rules: CommandRules): Argv {
   let ruled = rules.required?.length ? yargs.demandOption([...rules.required]) : yargs;
   for (const [one, other] of rules.conflicts ?? []) ruled = ruled.conflicts(one, other);
